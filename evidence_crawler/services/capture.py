@@ -1,0 +1,94 @@
+"""Run one crawl into the store: preflight checks, Scrapy in-process, summary of the sealed capture."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from evidence_crawler.config import EvidenceConfig
+from evidence_crawler.netguard import REFUSAL_HINT, check_destination
+from evidence_crawler.profile import LoadedProfile, check_http_url, load_profile
+from storage.local import LocalStore
+
+
+class CaptureRefused(Exception):
+    """Nothing was captured; the message is the one line the operator needs."""
+
+
+@dataclass
+class CrawlRequest:
+    profile_path: str
+    start_urls: list[str]
+    max_pages: int | None = None
+    resume: str | None = None
+
+
+def preflight(config: EvidenceConfig, req: CrawlRequest) -> LoadedProfile:
+    loaded = load_profile(req.profile_path)  # ProfileError propagates with file:line: field: reason
+    for url in req.start_urls:
+        try:
+            check_http_url(url)
+        except ValueError as exc:
+            raise CaptureRefused(f"start URL refused: {exc}") from None
+    profile = loaded.profile.with_start_urls(req.start_urls) if req.start_urls else loaded.profile
+    for url in profile.start_urls:
+        parts = urlsplit(url)
+        try:
+            res = check_destination(parts.hostname, parts.port, config.allow_private)
+        except socket.gaierror as exc:
+            raise CaptureRefused(f"start URL {url}: cannot resolve {parts.hostname}: {exc.strerror}") from None
+        if res.refused:
+            raise CaptureRefused(f"start URL {url} refused: {res.refused}; {REFUSAL_HINT}")
+    return loaded
+
+
+def build_settings(config: EvidenceConfig, capture_id: str, resume: bool, store: LocalStore,
+                   log_level: str) -> dict[str, Any]:
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("evidence_crawler.settings", priority="project")
+    settings.update(config.scrapy_settings(), priority="cmdline")
+    settings.set("EVIDENCE_RESUME_CAPTURE" if resume else "EVIDENCE_CAPTURE_ID", capture_id, priority="cmdline")
+    settings.set("JOBDIR", str(store.capture_dir(capture_id) / "work" / "jobdir"), priority="cmdline")
+    settings.set("LOG_LEVEL", log_level, priority="cmdline")
+    return settings
+
+
+def run_crawl(config: EvidenceConfig, req: CrawlRequest, on_progress: Callable[[str, int], None] | None = None,
+              log_level: str = "WARNING") -> dict[str, Any]:
+    """Crawl and seal; returns the capture summary (``state`` says whether it was sealed)."""
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    from spiders.storefront import StorefrontSpider
+
+    loaded = preflight(config, req)
+    store = LocalStore(config.store)
+    if req.resume:
+        state = store.read_state(req.resume)  # KeyError names the missing capture
+        capture_id = req.resume
+        if state["profile"] != loaded.profile.name:
+            raise CaptureRefused(f"capture {capture_id} was made with profile {state['profile']!r}, "
+                                 f"not {loaded.profile.name!r}")
+    else:
+        capture_id = store.new_capture_id(loaded.profile.name)
+    settings = build_settings(config, capture_id, bool(req.resume), store, log_level)
+    process = CrawlerProcess(settings, install_root_handler=True)
+    logging.getLogger("scrapy").setLevel(log_level)
+    crawler = process.create_crawler(StorefrontSpider)
+    if on_progress is not None:
+        crawler.signals.connect(lambda response, request, spider: on_progress("page", 1),
+                                signal=signals.response_received, weak=False)
+        crawler.signals.connect(lambda item, response, spider: on_progress("item", 1),
+                                signal=signals.item_scraped, weak=False)
+    process.crawl(crawler, loaded_profile=loaded, start_url=req.start_urls or None, max_pages=req.max_pages)
+    process.start()
+    session = getattr(crawler, "evidence_session", None)
+    if session is None:
+        raise CaptureRefused("the crawl did not start (see the log above)")
+    return session.summary()

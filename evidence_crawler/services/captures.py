@@ -1,0 +1,126 @@
+"""Read side of the store: list, show, items, discard. The store's files are the truth; no index needed."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.models import CaptureState
+from storage.local import LocalStore
+
+
+class CaptureNotFound(KeyError):
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def effective_state(state: dict[str, Any]) -> str:
+    """``capturing`` only while its writer lives (same host); otherwise the capture is ``incomplete``."""
+    if state.get("state") == CaptureState.CAPTURING:
+        same_host = state.get("host") == socket.gethostname()
+        if same_host and not _alive(int(state.get("pid", 0))):
+            return str(CaptureState.INCOMPLETE)
+    return state.get("state", "unknown")
+
+
+def read_state(store: LocalStore, capture_id: str) -> dict[str, Any]:
+    try:
+        state = store.read_state(capture_id)
+    except (KeyError, ValueError):
+        raise CaptureNotFound(f"no capture {capture_id!r} in {store.root}") from None
+    return {**state, "state": effective_state(state)}
+
+
+def list_captures(store: LocalStore) -> list[dict[str, Any]]:
+    out = []
+    for cid in store.capture_ids():
+        st = read_state(store, cid)
+        out.append({"id": cid, "capture_id": cid, "profile": st.get("profile"), "state": st["state"],
+                    "started_at": st.get("started_at"), "finished_at": st.get("finished_at"),
+                    "counts": st.get("counts"), **({"reason": st["reason"]} if "reason" in st else {})})
+    return sorted(out, key=lambda c: (c["started_at"] or "", c["id"]))
+
+
+def capture_file(store: LocalStore, capture_id: str, name: str) -> Path:
+    """A capture file by name: the sealed artifact if sealed, else the live working copy."""
+    d = store.capture_dir(capture_id)
+    for candidate in (d / "artifacts" / name, d / "work" / name):
+        if candidate.exists():
+            return candidate
+    raise CaptureNotFound(f"capture {capture_id} has no {name}")
+
+
+def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, "rb") as fh:
+        for line in fh:
+            if line.endswith(b"\n"):  # a torn last line of a killed crawl is not a record
+                yield json.loads(line)
+
+
+def load_manifest(store: LocalStore, capture_id: str) -> dict[str, Any] | None:
+    path = store.capture_dir(capture_id) / "manifest.json"
+    return json.loads(path.read_bytes()) if path.exists() else None
+
+
+def show_capture(store: LocalStore, capture_id: str) -> dict[str, Any]:
+    state = read_state(store, capture_id)
+    d = store.capture_dir(capture_id)
+    manifest = load_manifest(store, capture_id)
+    if manifest:
+        warcs = [str(d / "artifacts" / a["name"]) for a in manifest["artifacts"] if a["role"] == "warc"]
+    else:
+        warcs = [str(p) for p in sorted((d / "work" / "warc").glob("*.warc.gz"))]
+    pages = []
+    try:
+        for p in iter_jsonl(capture_file(store, capture_id, "pages.jsonl")):
+            pages.append({k: p.get(k) for k in ("url", "status", "fetched_at", "sha256", "blake3", "size", "ip",
+                                                "warc_file", "warc_offset", "record_id", "referrer", "depth",
+                                                "redirect_to", "content_type")})
+    except CaptureNotFound:
+        pass
+    errors = []
+    try:
+        errors = list(iter_jsonl(capture_file(store, capture_id, "errors.jsonl")))
+    except CaptureNotFound:
+        pass
+    custody = [e.model_dump() for e in CustodyLedger(store.root).events(capture_id)]
+    return {"capture_id": capture_id, "state": state["state"], "profile": state.get("profile"),
+            "started_at": state.get("started_at"), "finished_at": state.get("finished_at"),
+            "manifest": str(d / "manifest.json") if manifest else None,
+            "manifest_sha256": state.get("manifest_sha256"), "counts": state.get("counts"),
+            "warc_files": warcs, "pages": pages, "errors": errors,
+            "environment": manifest.get("environment") if manifest else None,
+            "custody_events": len(custody)}
+
+
+def iter_items(store: LocalStore, capture_id: str) -> Iterator[dict[str, Any]]:
+    read_state(store, capture_id)
+    yield from iter_jsonl(capture_file(store, capture_id, "items.jsonl"))
+
+
+def discard_capture(store: LocalStore, capture_id: str, reason: str) -> dict[str, Any]:
+    """Mark an incomplete or failed capture as discarded. Its files stay: nothing is ever deleted."""
+    state = read_state(store, capture_id)
+    if state["state"] not in (CaptureState.INCOMPLETE, CaptureState.FAILED):
+        raise ValueError(f"capture {capture_id} is {state['state']}; only incomplete or failed captures "
+                         "can be discarded")
+    CustodyLedger(store.root).append("capture_discarded", capture_id, reason=reason,
+                                     previous_state=state["state"])
+    raw = store.read_state(capture_id)
+    store.write_state(capture_id, {**raw, "state": str(CaptureState.DISCARDED), "discard_reason": reason})
+    return read_state(store, capture_id)

@@ -1,0 +1,143 @@
+"""``captures verify``: re-hash every artifact, re-check every WARC record and the custody chain.
+
+Exit codes follow the verifier convention used throughout: 0 valid, 1 mismatch (every problem named),
+2 unusable input (no such capture, not sealed, manifest unreadable).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.hashing import digest_file
+from evidence_crawler.services.captures import CaptureNotFound, iter_jsonl, read_state
+from storage.local import LocalStore
+
+
+class Unusable(Exception):
+    pass
+
+
+@dataclass
+class VerifyReport:
+    capture_id: str
+    checked: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict:
+        return {"capture_id": self.capture_id, "valid": self.ok, "checked": self.checked,
+                "problems": self.problems}
+
+
+def _check_file(path: Path, art: dict, label: str, report: VerifyReport) -> None:
+    if not path.exists():
+        report.problems.append(f"{label}: missing ({path})")
+        return
+    d = digest_file(path)
+    if d.size != art["size"]:
+        report.problems.append(f"{label}: size {d.size} != {art['size']} in the manifest")
+    if d.sha256 != art["sha256"]:
+        report.problems.append(f"{label}: sha256 mismatch (content changed)")
+    if d.blake3 != art["blake3"]:
+        report.problems.append(f"{label}: blake3 mismatch (content changed)")
+
+
+def _payload_sha256(record) -> tuple[str, str | None]:
+    h = hashlib.sha256()
+    stream = record.raw_stream
+    while chunk := stream.read(1 << 16):
+        h.update(chunk)
+    return h.hexdigest(), record.rec_headers.get_header("WARC-Payload-Digest")
+
+
+def _check_warc(path: Path, name: str, pages: dict[tuple[str, int], dict], report: VerifyReport) -> None:
+    try:
+        with open(path, "rb") as fh:
+            it = ArchiveIterator(fh, check_digests=True)
+            for record in it:
+                if record.rec_type == "response":
+                    sha, declared = _payload_sha256(record)
+                else:
+                    sha, declared = None, None
+                    record.raw_stream.read()
+                offset = it.get_record_offset()  # reads the record to its end: payload first
+                report.checked["warc_records"] = report.checked.get("warc_records", 0) + 1
+                if record.digest_checker.passed is False:
+                    report.problems.append(f"{name} record at offset {offset}: "
+                                           + "; ".join(record.digest_checker.problems))
+                if sha is None:
+                    continue
+                expected = "sha256:" + base64.b32encode(bytes.fromhex(sha)).decode()
+                if declared and declared != expected:
+                    report.problems.append(f"{name} record at offset {offset} "
+                                           f"({record.rec_headers.get_header('WARC-Target-URI')}): "
+                                           "payload does not match WARC-Payload-Digest")
+                page = pages.pop((name, offset), None)
+                if page is not None and page["sha256"] != sha:
+                    report.problems.append(f"{name} record at offset {offset} ({page['url']}): body sha256 "
+                                           "differs from pages.jsonl")
+    except Exception as exc:  # noqa: BLE001 - a WARC that cannot be parsed is itself the finding
+        report.problems.append(f"{name}: unreadable WARC ({type(exc).__name__}: {exc})")
+
+
+def verify_capture(store: LocalStore, capture_id: str) -> VerifyReport:
+    try:
+        state = read_state(store, capture_id)
+    except CaptureNotFound as exc:
+        raise Unusable(str(exc)) from None
+    if state["state"] != "sealed":
+        raise Unusable(f"capture {capture_id} is {state['state']}, not sealed: nothing to verify")
+    d = store.capture_dir(capture_id)
+    report = VerifyReport(capture_id)
+    ledger = CustodyLedger(store.root)
+    report.problems += ledger.verify()
+    sealed = [e for e in ledger.events(capture_id) if e.event == "capture_sealed"] if not report.problems else []
+    manifest_path = d / "manifest.json"
+    if not manifest_path.exists():
+        raise Unusable(f"capture {capture_id}: manifest.json is missing")
+    if sealed:
+        ev = sealed[-1].data
+        _check_file(manifest_path, {"size": ev["manifest_size"], "sha256": ev["manifest_sha256"],
+                                    "blake3": ev["manifest_blake3"]}, "manifest.json", report)
+    elif not report.problems:
+        report.problems.append("custody.jsonl: no capture_sealed event for this capture")
+    try:
+        manifest = json.loads(manifest_path.read_bytes())
+        artifacts = manifest["artifacts"]
+    except (ValueError, KeyError) as exc:
+        report.problems.append(f"manifest.json: unreadable ({exc})")
+        return report
+    written = {e.data.get("name"): e.data for e in ledger.events(capture_id) if e.event == "artifact_written"}
+    for art in artifacts:
+        _check_file(store.root / art["path"], art, f"{art['name']} (object {art['path']})", report)
+        named = d / "artifacts" / art["name"]
+        obj = store.root / art["path"]
+        if named.exists() and obj.exists() and named.stat().st_ino != obj.stat().st_ino:
+            _check_file(named, art, f"artifacts/{art['name']}", report)
+        ev = written.get(art["name"])
+        if ev is None or ev.get("sha256") != art["sha256"]:
+            report.problems.append(f"{art['name']}: manifest entry does not match its artifact_written custody event")
+        report.checked["artifacts"] = report.checked.get("artifacts", 0) + 1
+    by_name = {a["name"]: a for a in artifacts}
+    pages: dict[tuple[str, int], dict] = {}
+    if "pages.jsonl" in by_name and (store.root / by_name["pages.jsonl"]["path"]).exists():
+        for p in iter_jsonl(store.root / by_name["pages.jsonl"]["path"]):
+            pages[(p["warc_file"], p["warc_offset"])] = p
+    report.checked["pages"] = len(pages)
+    for art in artifacts:
+        if art["role"] == "warc" and (store.root / art["path"]).exists():
+            _check_warc(store.root / art["path"], art["name"], pages, report)
+    for (name, offset), page in sorted(pages.items()):
+        report.problems.append(f"pages.jsonl: {page['url']} points to {name} offset {offset}, "
+                               "where no response record is")
+    return report

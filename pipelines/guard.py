@@ -1,0 +1,60 @@
+"""DestinationGuardMiddleware: refuse non-public destinations before connecting, record DNS answers.
+
+Runs early in ``process_request`` (priority 50), so redirects (which come back as new requests) are
+checked too; ``process_response`` re-checks the address actually connected to (DNS rebinding).
+"""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import IgnoreRequest
+
+from evidence_crawler.netguard import REFUSAL_HINT, check_destination, classify_address
+from evidence_crawler.timeutil import iso
+
+
+class DestinationRefused(IgnoreRequest):
+    evidence_kind = "refused_private"
+
+
+class DestinationGuardMiddleware:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self.allow_private = crawler.settings.getbool("EVIDENCE_ALLOW_PRIVATE")
+        self._verdicts: dict[str, str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _check(self, host: str, port: int | None) -> str | None:
+        if host not in self._verdicts:
+            session = getattr(self.crawler, "evidence_session", None)
+            try:
+                res = check_destination(host, port, self.allow_private)
+            except socket.gaierror as exc:
+                if session is not None:
+                    session.dns[host] = {"error": str(exc), "resolved_at": iso()}
+                return None  # let the downloader fail with its own DNS error, recorded as such
+            if session is not None:
+                session.dns[host] = {"addresses": res.addresses, "resolved_at": iso()}
+            self._verdicts[host] = res.refused
+        return self._verdicts[host]
+
+    def process_request(self, request, spider=None):
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https"):
+            raise IgnoreRequest(f"not an http(s) URL: {request.url}")
+        refused = self._check(parts.hostname or "", parts.port)
+        if refused:
+            raise DestinationRefused(f"refused {request.url}: {refused}; {REFUSAL_HINT}")
+        return None
+
+    def process_response(self, request, response, spider=None):
+        ip = str(response.ip_address) if response.ip_address else None
+        if ip and not self.allow_private and classify_address(ip):
+            raise DestinationRefused(f"refused {request.url}: connected to {ip} ({classify_address(ip)}); "
+                                     f"{REFUSAL_HINT}")
+        return response

@@ -1,0 +1,102 @@
+"""WarcRecorderMiddleware: every request/response pair to WARC, body exactly as the server sent it.
+
+It sits at 950 in the downloader order. Scrapy calls ``process_response`` from the highest number down,
+so this sees each redirect hop, each retried attempt and the still content-encoded body before
+``HttpCompressionMiddleware`` (590) or ``RedirectMiddleware`` (600) touch it. Transport failures are
+recorded here (each attempt); refusals and HTTP errors are recorded by the spider's errback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urljoin
+
+from scrapy.exceptions import IgnoreRequest
+
+from evidence_crawler.failures import classify
+from evidence_crawler.models import PageRecord
+from evidence_crawler.timeutil import iso
+from evidence_crawler.warc import Exchange
+
+
+def _header_list(headers) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in headers.items() for v in vs]
+
+
+class WarcRecorderMiddleware:
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+        self._certs_seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def session(self):
+        return self.crawler.evidence_session
+
+    def process_request(self, request, spider=None):
+        request.meta["evidence_fetched_at"] = iso()
+        return None
+
+    def process_response(self, request, response, spider=None):
+        try:
+            self._record(request, response)
+        except OSError as exc:  # disk full, I/O error: this capture cannot be trusted to be complete
+            self.session.fail(f"writing evidence failed: {exc}")
+            self.crawler.engine.close_spider(self.crawler.spider, "evidence_write_failed")
+            raise IgnoreRequest(f"evidence write failed: {exc}") from exc
+        return response
+
+    def _record(self, request, response) -> None:
+        session = self.session
+        req_headers = _header_list(request.headers)
+        if not any(k.lower() == "host" for k, _ in req_headers):
+            req_headers.insert(0, ("Host", response.url.split("/")[2]))
+        ip = str(response.ip_address) if response.ip_address else None
+        extra = {}
+        cert_sha = None
+        if response.certificate is not None:
+            cert_sha = self._record_certificate(request.url, response.certificate)
+            extra["WARC-X-TLS-Certificate-SHA256"] = cert_sha
+        written = session.warc.write_exchange(Exchange(
+            url=response.url, method=request.method, request_headers=req_headers, request_body=request.body,
+            status=response.status, protocol=response.protocol or "HTTP/1.1",
+            response_headers=_header_list(response.headers), body=response.body,
+            fetched_at=request.meta.get("evidence_fetched_at") or iso(), ip=ip, extra_warc_headers=extra,
+        ))
+        location = response.headers.get(b"Location")
+        redirect_to = (urljoin(response.url, location.decode("latin-1"))
+                       if location is not None and 300 <= response.status < 400 else None)
+        ctype = response.headers.get(b"Content-Type")
+        cenc = response.headers.get(b"Content-Encoding")
+        page = PageRecord(
+            url=response.url, method=request.method, status=response.status,
+            fetched_at=request.meta.get("evidence_fetched_at") or iso(), received_at=iso(), ip=ip,
+            sha256=written.body.sha256, blake3=written.body.blake3, size=written.body.size,
+            content_type=ctype.decode("latin-1") if ctype else None,
+            content_encoding=cenc.decode("latin-1") if cenc else None,
+            warc_file=written.warc_file, warc_offset=written.offset, warc_length=written.length,
+            record_id=written.record_id, request_record_id=written.request_record_id,
+            referrer=(request.headers.get(b"Referer") or b"").decode("latin-1") or None,
+            depth=request.meta.get("depth", 0), redirect_to=redirect_to, tls_certificate_sha256=cert_sha,
+            robots=response.url.endswith("/robots.txt"),
+        )
+        session.record_page(page)
+        request.meta["evidence_page"] = page
+
+    def _record_certificate(self, url: str, certificate) -> str:
+        der = certificate.dump()
+        sha = hashlib.sha256(der).hexdigest()
+        if sha not in self._certs_seen:
+            self._certs_seen.add(sha)
+            self.session.warc.write_metadata(url, certificate.dumpPEM(), "application/x-pem-file", None)
+        return sha
+
+    def process_exception(self, request, exception, spider=None):
+        if isinstance(exception, IgnoreRequest):
+            return None  # refusals are recorded by the spider's errback, once
+        kind, message = classify(exception)
+        self.session.record_error(request.url, kind, message)
+        return None

@@ -1,0 +1,84 @@
+"""Sealing: working files become content-addressed, read-only artifacts described by a manifest.
+
+Order matters for a crash at any point: artifacts are stored and announced first, then the manifest
+is written atomically and stored, then the ``capture_sealed`` custody event names the manifest's hash,
+and only then does ``state.json`` say "sealed". A capture is sealed when (and only when) the ledger has
+that event; ``captures verify`` checks the manifest against it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from evidence_crawler.environment import environment_statement
+from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureState
+from evidence_crawler.timeutil import iso
+from storage.local import write_json
+
+if TYPE_CHECKING:
+    from pipelines.session import CaptureSession
+
+
+def _store_artifact(session: CaptureSession, path, name: str, role: str) -> Artifact:
+    obj = session.store.put_file(path)
+    session.store.link_artifact(session.capture_id, name, obj.digests.sha256)
+    art = Artifact(name=name, role=role, path=obj.key, sha256=obj.digests.sha256,
+                   blake3=obj.digests.blake3, size=obj.digests.size)
+    session.ledger.append("artifact_written", session.capture_id, name=name, role=role,
+                          sha256=art.sha256, blake3=art.blake3, size=art.size)
+    return art
+
+
+def seal_capture(session: CaptureSession, finish_reason: str) -> dict[str, Any]:
+    session.close_files()
+    finished_at = iso()
+    work = session.work
+    artifacts = [_store_artifact(session, p, p.name, "warc") for p in sorted((work / "warc").glob("*.warc.gz"))]
+    for name, role in (("profile.yaml", "profile"), ("pages.jsonl", "pages"), ("items.jsonl", "items"),
+                       ("errors.jsonl", "errors")):
+        artifacts.append(_store_artifact(session, work / name, name, role))
+
+    profile = session.loaded.profile
+    settings = {k: v for k, v in session.settings.items() if not k.startswith("_")}
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "capture_id": session.capture_id,
+        "state": str(CaptureState.SEALED),
+        "started_at": session.started_at,
+        "finished_at": finished_at,
+        "finish_reason": finish_reason,
+        "profile": {"name": profile.name, "path": session.loaded.path, "sha256": session.loaded.sha256,
+                    "start_urls": profile.start_urls, "allowed_domains": profile.allowed_domains},
+        "settings": settings,
+        "environment": environment_statement(session.settings.get("EVIDENCE_OPERATOR", ""),
+                                             session.settings.get("USER_AGENT", ""), session.dns),
+        "navigation_path": {"artifact": "pages.jsonl",
+                            "fields": ["url", "referrer", "depth", "redirect_to", "fetched_at"]},
+        "counts": {"pages": session.pages.count, "items": session.items_counted,
+                   "offers": session.offers_counted, "p2p": session.p2p_counted,
+                   "errors": len(session.errors)},
+        "artifacts": [a.model_dump() for a in artifacts],
+    }
+    manifest_path = session.dir / "manifest.json"
+    data = write_json(manifest_path, manifest, read_only=True)
+    obj = session.store.put_file(manifest_path)
+    event = session.ledger.append("capture_sealed", session.capture_id, manifest_sha256=obj.digests.sha256,
+                                  manifest_blake3=obj.digests.blake3, manifest_size=len(data),
+                                  artifacts=len(artifacts), pages=session.pages.count,
+                                  items=session.items_counted)
+    session.seal_result = {"manifest": str(manifest_path), "manifest_sha256": obj.digests.sha256,
+                           "warc_files": [str(session.dir / "artifacts" / a.name)
+                                          for a in artifacts if a.role == "warc"],
+                           "finished_at": finished_at}
+    session._write_state(CaptureState.SEALED, finished_at=finished_at, manifest_sha256=obj.digests.sha256,
+                         sealed_event=event.seq, counts=manifest["counts"])
+    _drop_work_copies(session)
+    return manifest
+
+
+def _drop_work_copies(session: CaptureSession) -> None:
+    """The work files are now hard links to (or copies of) sealed objects; keep only the jobdir log."""
+    for path in list((session.work / "warc").glob("*.warc.gz")) + [
+            session.work / n for n in ("profile.yaml", "pages.jsonl", "items.jsonl", "errors.jsonl")]:
+        if path.exists():
+            path.unlink()

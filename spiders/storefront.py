@@ -1,0 +1,185 @@
+"""The one generic spider: what to follow and what to extract comes from a SiteProfile.
+
+Run it via ``evidence-crawler crawl PROFILE`` or ``scrapy crawl storefront -a profile=FILE``. It yields
+requests and plain item dicts only; recording, hashing and sealing are the pipelines' business. Spider
+traps are bounded here, where links are chosen: depth, page count, and a cap per URL pattern (path with
+digit runs folded, plus the *names* of query parameters) for non-item pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.spidermiddlewares.httperror import HttpError
+from w3lib.url import canonicalize_url
+
+from evidence_crawler.charset import choose_encoding
+from evidence_crawler.extract import extract_fields, extract_offers, select
+from evidence_crawler.failures import classify
+from evidence_crawler.p2p import p2p_links
+from evidence_crawler.profile import LoadedProfile, check_http_url, load_profile
+from evidence_crawler.schemaorg import schema_org_products
+
+_DIGITS = re.compile(r"\d+")
+
+
+def url_pattern(url: str) -> str:
+    parts = urlsplit(url)
+    keys = ",".join(sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)}))
+    return f"{parts.hostname}{_DIGITS.sub('#', parts.path)}?{keys}"
+
+
+class StorefrontSpider(scrapy.Spider):
+    name = "storefront"
+
+    def __init__(self, profile: str | None = None, start_url: str | None = None,
+                 max_pages: str | int | None = None, loaded_profile: LoadedProfile | None = None, **kw):
+        super().__init__(**kw)
+        if loaded_profile is None:
+            if not profile:
+                raise ValueError("the storefront spider needs a profile: -a profile=FILE.yaml")
+            loaded_profile = load_profile(profile)
+        if start_url:
+            urls = [check_http_url(u) for u in (start_url if isinstance(start_url, list)
+                                                 else start_url.split(","))]
+            loaded_profile = loaded_profile.model_copy(
+                update={"profile": loaded_profile.profile.with_start_urls(urls)})
+        self.loaded_profile = loaded_profile
+        self.profile = loaded_profile.profile
+        self.allowed_domains = list(self.profile.allowed_domains)
+        self.max_pages = int(max_pages) if max_pages else self.profile.limits.max_pages
+        self.item_re = re.compile(self.profile.item_pages) if self.profile.item_pages else None
+        self._links = LinkExtractor(allow_domains=self.allowed_domains, tags=("a", "area"), attrs=("href",),
+                                    unique=True)
+        self._scheduled: set[str] = set()
+        self._patterns: Counter[str] = Counter()
+        self._trap_reported: set[str] = set()
+        self._limit_reported = False
+        self._depth_reported = False
+
+    @property
+    def session(self):
+        return getattr(self.crawler, "evidence_session", None)
+
+    async def start(self):
+        ignore_robots = self.settings.getbool("EVIDENCE_IGNORE_ROBOTS")
+        for url in self.profile.start_urls:
+            if ignore_robots:  # robots.txt is always archived, even when it is not obeyed
+                robots = urljoin(url, "/robots.txt")
+                if self._admit(robots, force=True):
+                    yield scrapy.Request(robots, callback=self.parse_robots, errback=self.errback,
+                                         meta={"evidence_robots": True}, priority=100)
+            if self._admit(url, force=True):
+                yield scrapy.Request(url, callback=self.parse, errback=self.errback, dont_filter=True)
+
+    def parse_robots(self, response):
+        return None
+
+    # --- link policy ---------------------------------------------------------------------------
+    def is_item_page(self, url: str) -> bool:
+        return bool(self.item_re and self.item_re.search(url))
+
+    def _in_scope(self, url: str) -> bool:
+        host = urlsplit(url).hostname or ""
+        return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
+
+    def _admit(self, url: str, force: bool = False) -> bool:
+        """Count a URL once against the page budget and the trap guard; False when over either."""
+        canon = canonicalize_url(url)
+        if canon in self._scheduled:
+            return False
+        if len(self._scheduled) >= self.max_pages:
+            if not self._limit_reported and self.session:
+                self._limit_reported = True
+                self.session.record_error(url, "page_limit",
+                                          f"max_pages={self.max_pages} reached; further links not followed")
+            return False
+        if not force and not self.is_item_page(url):
+            pattern = url_pattern(url)
+            self._patterns[pattern] += 1
+            cap = self.profile.limits.max_per_pattern
+            if self._patterns[pattern] > cap:
+                if pattern not in self._trap_reported and self.session:
+                    self._trap_reported.add(pattern)
+                    self.session.record_error(url, "trap_guard", f"more than {cap} pages match {pattern}; "
+                                              "further ones not followed (limits.max_per_pattern)")
+                return False
+        self._scheduled.add(canon)
+        return True
+
+    def _links_to_follow(self, response: TextResponse) -> list[str]:
+        if self.profile.follow is None:
+            urls = [link.url for link in self._links.extract_links(response)]
+        else:
+            urls = []
+            for expr in self.profile.follow:
+                for sel in select(response.selector, expr):
+                    href = sel.root if isinstance(sel.root, str) else (
+                        sel.attrib.get("href") or sel.attrib.get("src"))
+                    if href:
+                        urls.append(response.urljoin(href.strip()))
+            if self.item_re:
+                urls += [response.urljoin(h.strip()) for h in response.css("a::attr(href)").getall()
+                         if self.is_item_page(response.urljoin(h.strip()))]
+        out = []
+        for url in urls:
+            url = url.split("#", 1)[0]
+            if url.startswith(("http://", "https://")) and self._in_scope(url):
+                out.append(url)
+        return out
+
+    # --- parsing -------------------------------------------------------------------------------
+    def parse(self, response):
+        if not isinstance(response, TextResponse):
+            return
+        header = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        m = re.search(r"charset=([\w.:-]+)", header, re.I)
+        decision = choose_encoding(response.body, m.group(1) if m else None)
+        if decision.encoding != response.encoding:
+            response = response.replace(encoding=decision.encoding)
+        page = response.meta.get("evidence_page")
+        base = {"url": response.url, "page_sha256": page.sha256 if page else "",
+                "record_id": page.record_id if page else None, "fetched_at": page.fetched_at if page else None,
+                "encoding": str(decision)}
+        for link in p2p_links(response.selector):
+            yield {**base, "kind": "p2p", "source": "link", "key": link["link"], "fields": link, "offers": []}
+        if self.is_item_page(response.url):
+            yield from self._items(response, base)
+        if response.meta.get("depth", 0) >= self.profile.limits.max_depth:
+            if self.session and not self._depth_reported:
+                self._depth_reported = True
+                self.session.record_error(response.url, "depth_limit", f"max_depth={self.profile.limits.max_depth}"
+                                          " reached; links of deeper pages not followed (limits.max_depth)")
+            return
+        for url in self._links_to_follow(response):
+            if self._admit(url):
+                yield response.follow(url, callback=self.parse, errback=self.errback)
+
+    def _items(self, response: TextResponse, base: dict):
+        if self.profile.fields:
+            fields = extract_fields(response.selector, self.profile.fields)
+            offers = extract_offers(response.selector, self.profile.offers) if self.profile.offers else []
+            products, source = [{"fields": fields, "offers": offers}], "profile"
+        else:
+            products, source = schema_org_products(response.text, response.url), "schema.org"
+            if self.profile.offers:
+                for p in products:
+                    p["offers"] = p["offers"] or extract_offers(response.selector, self.profile.offers)
+        for product in products:
+            key_field = self.profile.key
+            key = product["fields"].get(key_field) if key_field else None
+            yield {**base, "kind": "product", "source": source, "key": key or response.url, **product}
+
+    def errback(self, failure):
+        exc = failure.value
+        if not isinstance(exc, IgnoreRequest | HttpError):
+            return  # transport failures are recorded per attempt by the WARC recorder
+        kind, message = classify(exc)
+        if self.session is not None:
+            self.session.record_error(failure.request.url, kind, message)
