@@ -37,6 +37,6 @@ def classify(exc: BaseException) -> tuple[str, str]:
         kind = "tls"
     elif name in ("ConnectionRefusedError", "ConnectionLost", "ResponseFailed", "ResponseNeverReceived",
                   "ConnectionDone", "ConnectError", "TCPTimedOutError", "PotentialDataLoss",
-                  "_DataLoss", "ConnectionResetError") or "connection" in low:
+                  "_DataLoss", "ConnectionResetError") or "connection" in low or "dataloss" in name.lower():
         kind = "connection"
     return kind, f"{name}: {text}" if name not in text else text

@@ -36,3 +36,7 @@ DEPTH_PRIORITY = 1  # breadth-first: the navigation path stays short and readabl
 LOG_LEVEL = "INFO"
 
 globals().update(EvidenceConfig().scrapy_settings())
+
+# Politeness: AutoThrottle adapts to the server's latency; a short start delay keeps small captures quick.
+AUTOTHROTTLE_START_DELAY = 0.25
+AUTOTHROTTLE_MAX_DELAY = 10.0

@@ -12,6 +12,7 @@ import hashlib
 from urllib.parse import urljoin
 
 from scrapy.exceptions import IgnoreRequest
+from w3lib.url import canonicalize_url
 
 from evidence_crawler.failures import classify
 from evidence_crawler.models import PageRecord
@@ -85,6 +86,11 @@ class WarcRecorderMiddleware:
         )
         session.record_page(page)
         request.meta["evidence_page"] = page
+        if redirect_to:
+            chain = [*request.meta.get("redirect_urls", []), request.url]
+            if canonicalize_url(redirect_to) in {canonicalize_url(u) for u in chain}:
+                session.record_error(request.url, "redirect_loop",
+                                     f"redirects back to {redirect_to} (chain: {' -> '.join(chain)})")
 
     def _record_certificate(self, url: str, certificate) -> str:
         der = certificate.dump()

@@ -55,8 +55,8 @@ class StorefrontSpider(scrapy.Spider):
         self.allowed_domains = list(self.profile.allowed_domains)
         self.max_pages = int(max_pages) if max_pages else self.profile.limits.max_pages
         self.item_re = re.compile(self.profile.item_pages) if self.profile.item_pages else None
-        self._links = LinkExtractor(allow_domains=self.allowed_domains, tags=("a", "area"), attrs=("href",),
-                                    unique=True)
+        # scope is checked by _in_scope: LinkExtractor's allow_domains compares netlocs, so ports break it
+        self._links = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)
         self._scheduled: set[str] = set()
         self._patterns: Counter[str] = Counter()
         self._trap_reported: set[str] = set()
@@ -136,8 +136,8 @@ class StorefrontSpider(scrapy.Spider):
 
     # --- parsing -------------------------------------------------------------------------------
     def parse(self, response):
-        if not isinstance(response, TextResponse):
-            return
+        if not isinstance(response, TextResponse) or response.selector.type != "html":
+            return  # JSON, XML feeds, images: archived by the recorder, not parsed for links or items
         header = response.headers.get(b"Content-Type", b"").decode("latin-1")
         m = re.search(r"charset=([\w.:-]+)", header, re.I)
         decision = choose_encoding(response.body, m.group(1) if m else None)

@@ -65,7 +65,7 @@ CHARSET_PAGES = {
     ),
 }
 
-MALFORMED_HTML = """<html><head><title>Broken Item
+MALFORMED_HTML = """<html><head><title>Broken Item</title><meta charset=utf-8 <!-- unterminated tag
 <body bgcolor=white>
 </div></div>
 <div class=product data-sku=BR-1 id=item>
