@@ -108,7 +108,8 @@ def crawl(profile: Annotated[Path, typer.Argument(help="site profile YAML")],
     else:
         _print_summary(summary)
     if summary.get("state") != "sealed":
-        raise typer.Exit(1)
+        _fail(f"capture {summary['capture_id']} is {summary.get('state')}, not sealed: "
+              f"{summary.get('reason', 'interrupted')}", 1)
 
 
 def _print_summary(s: dict) -> None:

@@ -15,6 +15,7 @@ NEWSPIDER_MODULE = "spiders"
 DOWNLOADER_MIDDLEWARES = {
     "pipelines.guard.DestinationGuardMiddleware": 50,
     "pipelines.record.WarcRecorderMiddleware": 950,
+    "pipelines.replay.ResumeReplayMiddleware": 960,  # on resume, recorded pages come from our own WARC
 }
 ITEM_PIPELINES = {"pipelines.items.ItemRecordPipeline": 300}
 # Opened before the downloader and pipelines exist; every evidence component finds the session on the crawler

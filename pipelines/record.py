@@ -42,11 +42,16 @@ class WarcRecorderMiddleware:
         return None
 
     def process_response(self, request, response, spider=None):
+        if request.meta.get("evidence_replayed"):
+            return response  # answered from this capture's own WARC on resume: already recorded
+        if not self.session.writable:
+            raise IgnoreRequest("capture already failed; response not recorded")
         try:
             self._record(request, response)
         except OSError as exc:  # disk full, I/O error: this capture cannot be trusted to be complete
-            self.session.fail(f"writing evidence failed: {exc}")
-            self.crawler.engine.close_spider(self.crawler.spider, "evidence_write_failed")
+            if self.session.writable:
+                self.session.fail(f"writing evidence failed: {exc}")
+                self.session.on_failure()
             raise IgnoreRequest(f"evidence write failed: {exc}") from exc
         return response
 

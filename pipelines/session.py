@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+from w3lib.url import canonicalize_url
 
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.models import CaptureError, CaptureState, Item, PageRecord
@@ -73,9 +75,12 @@ class CaptureSession:
         self.offers_counted = 0
         self.p2p_counted = 0
         self._seen_items: dict[tuple[str, str], str] = {}
+        self.recorded: dict[str, dict[str, Any]] = {}  # on resume: canonical URL -> page already in WARC
         self.state = CaptureState.CAPTURING
         self.started_at = iso()
         self.seal_result: dict[str, Any] | None = None
+        self.failure_reason: str | None = None
+        self.on_failure: Callable[[], None] = lambda: None  # set by the extension: stop the crawl
 
     # --- lifecycle -----------------------------------------------------------------------------
     def open(self) -> None:
@@ -111,8 +116,15 @@ class CaptureSession:
         )
 
     def _reload_counts(self) -> None:
+        """On resume: what is already recorded (pages to replay, items not to repeat, errors so far)."""
+        sizes = {p.name: p.stat().st_size for p in (self.work / "warc").glob("*.warc.gz")}
+        for line in (self.work / "pages.jsonl").read_bytes().splitlines():
+            page = json.loads(line)
+            if page["warc_offset"] + page["warc_length"] <= sizes.get(page["warc_file"], -1):
+                self.recorded[canonicalize_url(page["url"])] = page
         for line in (self.work / "items.jsonl").read_bytes().splitlines():
             item = json.loads(line)
+            self._remember(Item(**item))
             self._count(item)
         for line in (self.work / "errors.jsonl").read_bytes().splitlines():
             self.errors.append(json.loads(line))
@@ -131,21 +143,39 @@ class CaptureSession:
             jl.close()
 
     def fail(self, reason: str) -> None:
+        self.state = CaptureState.FAILED
+        self.failure_reason = reason
         try:
             self.close_files()
         except OSError:
             pass  # the disk that failed the capture may fail this too; the state below still says why
-        self._write_state(CaptureState.FAILED, reason=reason)
-        self.ledger.append("capture_failed", self.capture_id, reason=reason)
+        try:
+            self._write_state(CaptureState.FAILED, reason=reason)
+            self.ledger.append("capture_failed", self.capture_id, reason=reason)
+        except OSError:
+            pass  # state.json still says "capturing" with a dead pid: listed as incomplete, never sealed
 
     # --- recording -----------------------------------------------------------------------------
+    @property
+    def writable(self) -> bool:
+        return self.state is CaptureState.CAPTURING
+
+    def _append(self, jl: JsonLines, obj: dict[str, Any]) -> None:
+        try:
+            jl.append(obj)
+        except OSError as exc:
+            self.fail(f"writing evidence failed: {exc}")
+            self.on_failure()
+            raise
+
     def record_page(self, page: PageRecord) -> None:
-        self.pages.append(page.model_dump(exclude_none=True))
+        self._append(self.pages, page.model_dump(exclude_none=True))
 
     def record_item(self, item: Item) -> Item:
         """Write the item; an identical item already seen under another URL is flagged, not counted."""
-        fields_key = json.dumps([item.kind, item.fields, item.offers], sort_keys=True, ensure_ascii=False)
-        seen_key = (item.page_sha256 if item.kind == "product" else "", fields_key)
+        if not self.writable:
+            return item  # the capture already failed; nothing more is written into it
+        seen_key = self._identity(item)
         first = self._seen_items.get(seen_key)
         if first is not None and first != item.url:
             item = item.model_copy(update={"duplicate_of": first})
@@ -154,9 +184,17 @@ class CaptureSession:
         elif first == item.url:
             return item  # same page fetched twice (retry after resume): already recorded
         data = item.model_dump(exclude_none=True)
-        self.items.append(data)
+        self._append(self.items, data)
         self._count(data)
         return item
+
+    @staticmethod
+    def _identity(item: Item) -> tuple[str, str]:
+        fields_key = json.dumps([item.kind, item.fields, item.offers], sort_keys=True, ensure_ascii=False)
+        return (item.page_sha256 if item.kind == "product" else "", fields_key)
+
+    def _remember(self, item: Item) -> None:
+        self._seen_items.setdefault(self._identity(item), item.duplicate_of or item.url)
 
     def _count(self, item: dict[str, Any]) -> None:
         if item.get("duplicate_of"):
@@ -170,12 +208,14 @@ class CaptureSession:
     def record_error(self, url: str, kind: str, message: str) -> None:
         err = CaptureError(url=url, kind=kind, message=message, at=iso()).model_dump()
         self.errors.append(err)
-        self.error_log.append(err)
+        if self.writable:
+            self._append(self.error_log, err)
 
     def summary(self) -> dict[str, Any]:
         return {"capture_id": self.capture_id, "state": str(self.state), "profile": self.loaded.profile.name,
                 "pages": self.pages.count, "items": self.items_counted, "offers": self.offers_counted,
                 "p2p": self.p2p_counted, "errors": self.errors, "store": str(self.store.root),
+                **({"reason": self.failure_reason} if self.failure_reason else {}),
                 **(self.seal_result or {})}
 
 
@@ -205,6 +245,7 @@ class CaptureSessionExtension:
         session = CaptureSession(LocalStore(self.crawler.settings["EVIDENCE_STORE"]), spider.loaded_profile,
                                  settings, capture_id=resume or self.crawler.settings.get("EVIDENCE_CAPTURE_ID"),
                                  resuming=bool(resume))
+        session.on_failure = lambda: self.crawler.engine.close_spider(spider, "evidence_write_failed")
         session.open()
         self.crawler.evidence_session = session
         spider.logger.info("evidence capture %s in %s", session.capture_id, session.dir)

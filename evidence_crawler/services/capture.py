@@ -54,7 +54,6 @@ def build_settings(config: EvidenceConfig, capture_id: str, resume: bool, store:
     settings.setmodule("evidence_crawler.settings", priority="project")
     settings.update(config.scrapy_settings(), priority="cmdline")
     settings.set("EVIDENCE_RESUME_CAPTURE" if resume else "EVIDENCE_CAPTURE_ID", capture_id, priority="cmdline")
-    settings.set("JOBDIR", str(store.capture_dir(capture_id) / "work" / "jobdir"), priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     return settings
 
@@ -78,7 +77,7 @@ def run_crawl(config: EvidenceConfig, req: CrawlRequest, on_progress: Callable[[
     else:
         capture_id = store.new_capture_id(loaded.profile.name)
     settings = build_settings(config, capture_id, bool(req.resume), store, log_level)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(log_level)
     crawler = process.create_crawler(StorefrontSpider)
     if on_progress is not None:
