@@ -234,7 +234,9 @@ def profiles_check(paths: list[Path]) -> None:
 @app.command("demo-site")
 def demo_site(shop: Annotated[str, typer.Option(help="allofmp3 | mp3sugar")] = "allofmp3",
               host: Annotated[str, typer.Option()] = "127.0.0.1",
-              port: Annotated[int, typer.Option(help="0 = any free port")] = 8601) -> None:
+              port: Annotated[int | None, typer.Option(help="default: the shop's own port (the "
+                                                          "profiles' start URLs); 0 = any free port")] = None
+              ) -> None:
     """Serve a bundled demo storefront on loopback (for demos and tests)."""
     from evidence_crawler.demo.server import serve_forever
 

@@ -162,15 +162,21 @@ class StorefrontSpider(scrapy.Spider):
                 yield response.follow(url, callback=self.parse, errback=self.errback)
 
     def _items(self, response: TextResponse, base: dict):
+        """Profile fields first; schema.org (JSON-LD, microdata) when the profile has none or none match."""
+        products, source = [], "profile"
         if self.profile.fields:
             fields = extract_fields(response.selector, self.profile.fields)
             offers = extract_offers(response.selector, self.profile.offers) if self.profile.offers else []
-            products, source = [{"fields": fields, "offers": offers}], "profile"
-        else:
+            if any(v is not None for v in fields.values()) or offers:
+                products = [{"fields": fields, "offers": offers}]
+        if not products:
             products, source = schema_org_products(response.text, response.url), "schema.org"
             if self.profile.offers:
                 for p in products:
                     p["offers"] = p["offers"] or extract_offers(response.selector, self.profile.offers)
+        if not products and self.session is not None:
+            self.session.record_error(response.url, "extraction", "item page, but no profile field matched and "
+                                      "no schema.org product was found (page kept in the WARC)")
         for product in products:
             key_field = self.profile.key
             key = product["fields"].get(key_field) if key_field else None

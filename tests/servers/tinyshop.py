@@ -6,6 +6,7 @@ to every item, 10 per list page. ``padding`` adds incompressible bytes (disk-ful
 
 from __future__ import annotations
 
+import gzip as gzip_mod
 import os
 import threading
 import time
@@ -14,9 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class TinyShop:
-    def __init__(self, items: int = 50, delay_s: float = 0.0, padding: int = 0) -> None:
-        self.items, self.delay_s, self.padding = items, delay_s, padding
+    def __init__(self, items: int = 50, delay_s: float = 0.0, padding: int = 0, gzip: bool = False) -> None:
+        self.items, self.delay_s, self.padding, self.gzip = items, delay_s, padding, gzip
         self.hits: Counter[str] = Counter()
+        self.served: dict[str, bytes] = {}  # path -> exact body bytes last sent (after gzip)
         self._lock = threading.Lock()
         shop = self
 
@@ -33,6 +35,11 @@ class TinyShop:
                     time.sleep(shop.delay_s)
                 body, status = shop.page(self.path)
                 self.send_response(status)
+                if shop.gzip:
+                    body = gzip_mod.compress(body, mtime=0)
+                    self.send_header("Content-Encoding", "gzip")
+                with shop._lock:
+                    shop.served[self.path] = body
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
