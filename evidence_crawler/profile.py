@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
 import yaml
@@ -64,7 +64,7 @@ class OfferSpec(BaseModel):
     @field_validator("fields")
     @classmethod
     def _fields(cls, v: dict[str, str]) -> dict[str, str]:
-        for name, expr in v.items():
+        for expr in v.values():
             if expr.strip() in ("::text", "text()"):
                 continue
             if expr.startswith("::attr(") or expr.startswith(XPATH_PREFIX):
