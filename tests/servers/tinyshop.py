@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip as gzip_mod
 import os
+import ssl
 import threading
 import time
 from collections import Counter
@@ -15,7 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class TinyShop:
-    def __init__(self, items: int = 50, delay_s: float = 0.0, padding: int = 0, gzip: bool = False) -> None:
+    def __init__(self, items: int = 50, delay_s: float = 0.0, padding: int = 0, gzip: bool = False,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.items, self.delay_s, self.padding, self.gzip = items, delay_s, padding, gzip
         self.hits: Counter[str] = Counter()
         self.served: dict[str, bytes] = {}  # path -> exact body bytes last sent (after gzip)
@@ -47,7 +49,10 @@ class TinyShop:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.base_url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/"
 
     def page(self, path: str) -> tuple[bytes, int]:
         pad = f"<!-- {os.urandom(self.padding).hex()} -->" if self.padding else ""
@@ -87,3 +92,27 @@ fields: {{title: h1::text}}
 offers: {{selector: body, fields: {{price: span.price::text}}, currency: USD}}
 limits: {{max_pages: 5000}}
 """
+
+
+def self_signed_context(tmp_dir) -> tuple[ssl.SSLContext, bytes]:
+    """A throwaway certificate for 127.0.0.1; returns the server context and the certificate's DER."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_dir / "cert.pem", tmp_dir / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert_path, key_path)
+    return ctx, cert.public_bytes(serialization.Encoding.DER)
