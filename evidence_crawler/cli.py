@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from evidence_crawler.config import EvidenceConfig
@@ -45,7 +46,7 @@ def _store():
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -179,7 +180,7 @@ def captures_verify(capture_id: str, as_json: Annotated[bool, typer.Option("--js
         Console().print(f"[green]OK[/] {capture_id}: " + ", ".join(f"{v} {k}" for k, v in report.checked.items()))
     else:
         for p in report.problems:
-            err.print(f"[red]MISMATCH[/] {p}", highlight=False, soft_wrap=True)
+            err.print(f"[red]MISMATCH[/] {escape(p)}", highlight=False, soft_wrap=True)
     raise typer.Exit(0 if report.ok else 1)
 
 
@@ -227,7 +228,7 @@ def profiles_check(paths: list[Path]) -> None:
             Console().print(f"[green]ok[/] {path} ({loaded.profile.name}, sha256 {loaded.sha256[:16]}…)")
         except ProfileError as exc:
             bad += 1
-            err.print(str(exc), highlight=False, soft_wrap=True)
+            err.print(escape(str(exc)), highlight=False, soft_wrap=True)
     raise typer.Exit(1 if bad else 0)
 
 

@@ -26,6 +26,7 @@ class EvidenceConfig(BaseSettings):
     # limits that protect the crawler (and the evidence) from hostile servers
     max_body_bytes: int = Field(32 * 1024 * 1024, description="raw and decoded body cap")
     warn_body_bytes: int = Field(8 * 1024 * 1024)
+    max_parse_bytes: int = Field(8 * 1024 * 1024, description="larger pages are kept but not parsed (memory)")
     download_timeout_s: float = 30.0
     redirect_max_times: int = 10
     retry_times: int = 2
@@ -55,6 +56,7 @@ class EvidenceConfig(BaseSettings):
             "AUTOTHROTTLE_ENABLED": self.autothrottle,
             "AUTOTHROTTLE_TARGET_CONCURRENCY": self.autothrottle_target_concurrency,
             "DOWNLOAD_DELAY": self.download_delay_s,
+            "EVIDENCE_MAX_PARSE_BYTES": self.max_parse_bytes,
             "EVIDENCE_STORE": str(self.store),
             "EVIDENCE_OPERATOR": self.operator,
             "EVIDENCE_ALLOW_PRIVATE": self.allow_private,

@@ -72,6 +72,7 @@ class PageRecord(Frozen):
     redirect_to: str | None = None
     tls_certificate_sha256: str | None = None
     robots: bool = False  # the exchange fetched a robots.txt
+    partial: bool = False  # the connection broke mid-body: what arrived is kept, marked partial
 
 
 class Offer(BaseModel):

@@ -41,16 +41,27 @@ def resolve(host: str, port: int | None = None) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
+# --allow-private opens loopback and private ranges (a demo shop, an intranet mirror) but never
+# link-local (169.254.169.254 is the cloud metadata service), multicast, unspecified or reserved.
+ALLOWABLE = {"loopback", "private"}
+
+
+def refusal(addr: str, allow_private: bool) -> str | None:
+    label = classify_address(addr)
+    if label is None or (allow_private and label in ALLOWABLE):
+        return None
+    return label
+
+
 def check_destination(host: str, port: int | None = None, allow_private: bool = False) -> Resolution:
-    """Resolve ``host`` and refuse it when any answer is non-public (and private is not allowed)."""
+    """Resolve ``host`` and refuse it when any answer is not allowed."""
     addresses = resolve(host, port)
-    if allow_private:
-        return Resolution(host, addresses, None)
     for addr in addresses:
-        label = classify_address(addr)
+        label = refusal(addr, allow_private)
         if label:
-            return Resolution(host, addresses, f"{host} resolves to {addr} ({label})")
+            never = "" if label in ALLOWABLE else ", never allowed"
+            return Resolution(host, addresses, f"{host} resolves to {addr} ({label}{never})")
     return Resolution(host, addresses, None)
 
 
-REFUSAL_HINT = "pass --allow-private or set EVIDENCE_ALLOW_PRIVATE=1 to capture it"
+REFUSAL_HINT = "pass --allow-private or set EVIDENCE_ALLOW_PRIVATE=1 to capture loopback/private addresses"

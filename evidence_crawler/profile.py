@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import yaml
 from parsel import Selector
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from evidence_crawler.hashing import sha256_hex
 
@@ -38,6 +38,27 @@ def check_selector(expr: str) -> str:
     return expr
 
 
+def _http_url(url: str) -> str:
+    return check_http_url(url)
+
+
+# Per-entry validation, so an error names the exact key and line (fields.title, start_urls.1)
+SelectorStr = Annotated[str, AfterValidator(check_selector)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+def _check_offer_field(expr: str) -> str:
+    if expr.strip() in ("::text", "text()"):
+        return expr
+    if expr.startswith("::attr("):
+        check_selector("*" + expr)
+        return expr
+    return check_selector(expr)
+
+
+OfferFieldStr = Annotated[str, AfterValidator(_check_offer_field)]
+
+
 class Limits(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -52,7 +73,7 @@ class OfferSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     selector: str = Field(description="one element per offer row")
-    fields: dict[str, str] = Field(description="selectors relative to each row; 'price' is parsed")
+    fields: dict[str, OfferFieldStr] = Field(description="selectors relative to each row; 'price' is parsed")
     currency: str | None = Field(None, description="ISO 4217 used when the price text names none")
     key: str | None = Field(None, description="offer field identifying an offer across captures")
 
@@ -60,18 +81,6 @@ class OfferSpec(BaseModel):
     @classmethod
     def _selector(cls, v: str) -> str:
         return check_selector(v)
-
-    @field_validator("fields")
-    @classmethod
-    def _fields(cls, v: dict[str, str]) -> dict[str, str]:
-        for expr in v.values():
-            if expr.strip() in ("::text", "text()"):
-                continue
-            if expr.startswith("::attr(") or expr.startswith(XPATH_PREFIX):
-                check_selector(expr if expr.startswith(XPATH_PREFIX) else "*" + expr)
-            else:
-                check_selector(expr)
-        return v
 
     @field_validator("currency")
     @classmethod
@@ -93,36 +102,15 @@ class SiteProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-    start_urls: list[str] = Field(min_length=1)
+    start_urls: list[HttpUrl] = Field(min_length=1)
     allowed_domains: list[str] = Field(default_factory=list, description="default: hosts of start_urls")
-    follow: list[str] | None = Field(None, description="selectors of links to follow; None = every link")
+    follow: list[SelectorStr] | None = Field(None, description="selectors of links to follow; None = every link")
     item_pages: str | None = Field(None, description="regex (search) on the URL of item pages")
     render: bool | Literal["all"] = False
     key: str | None = Field(None, description="item field that identifies an item across captures")
-    fields: dict[str, str] = Field(default_factory=dict)
+    fields: dict[str, SelectorStr] = Field(default_factory=dict)
     offers: OfferSpec | None = None
     limits: Limits = Field(default_factory=Limits)
-
-    @field_validator("start_urls")
-    @classmethod
-    def _http_only(cls, v: list[str]) -> list[str]:
-        for url in v:
-            check_http_url(url)
-        return v
-
-    @field_validator("follow")
-    @classmethod
-    def _follow(cls, v: list[str] | None) -> list[str] | None:
-        for expr in v or []:
-            check_selector(expr)
-        return v
-
-    @field_validator("fields")
-    @classmethod
-    def _fields(cls, v: dict[str, str]) -> dict[str, str]:
-        for expr in v.values():
-            check_selector(expr)
-        return v
 
     @field_validator("item_pages")
     @classmethod

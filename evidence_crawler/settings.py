@@ -33,6 +33,9 @@ DNSCACHE_ENABLED = True
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+# A connection that breaks mid-body still delivered bytes the server sent: keep them (flagged "dataloss",
+# recorded as partial) instead of throwing them away as Scrapy does by default.
+DOWNLOAD_FAIL_ON_DATALOSS = False
 DEPTH_PRIORITY = 1  # breadth-first: the navigation path stays short and readable
 LOG_LEVEL = "INFO"
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from scrapy.exceptions import IgnoreRequest
 
-from evidence_crawler.netguard import REFUSAL_HINT, check_destination, classify_address
+from evidence_crawler.netguard import REFUSAL_HINT, check_destination, refusal
 from evidence_crawler.timeutil import iso
 
 
@@ -54,7 +54,7 @@ class DestinationGuardMiddleware:
 
     def process_response(self, request, response, spider=None):
         ip = str(response.ip_address) if response.ip_address else None
-        if ip and not self.allow_private and classify_address(ip):
-            raise DestinationRefused(f"refused {request.url}: connected to {ip} ({classify_address(ip)}); "
-                                     f"{REFUSAL_HINT}")
+        label = refusal(ip, self.allow_private) if ip else None
+        if label:
+            raise DestinationRefused(f"refused {request.url}: connected to {ip} ({label}); {REFUSAL_HINT}")
         return response

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urljoin
 
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from w3lib.url import canonicalize_url
 
@@ -18,6 +19,10 @@ from evidence_crawler.failures import classify
 from evidence_crawler.models import PageRecord
 from evidence_crawler.timeutil import iso
 from evidence_crawler.warc import Exchange
+
+
+class RedirectLoop(IgnoreRequest):
+    evidence_kind = "redirect_loop"
 
 
 def _header_list(headers) -> list[tuple[str, str]]:
@@ -48,6 +53,12 @@ class WarcRecorderMiddleware:
             raise IgnoreRequest("capture already failed; response not recorded")
         try:
             self._record(request, response)
+            if "dataloss" in response.flags:  # kept as partial evidence; try again for the whole body
+                retry = get_retry_request(request, spider=self.crawler.spider, reason="dataloss")
+                if retry is not None:
+                    return retry
+        except RedirectLoop:
+            raise  # recorded (both hops are in the WARC); the spider's errback lists it once
         except OSError as exc:  # disk full, I/O error: this capture cannot be trusted to be complete
             if self.session.writable:
                 self.session.fail(f"writing evidence failed: {exc}")
@@ -88,14 +99,19 @@ class WarcRecorderMiddleware:
             referrer=(request.headers.get(b"Referer") or b"").decode("latin-1") or None,
             depth=request.meta.get("depth", 0), redirect_to=redirect_to, tls_certificate_sha256=cert_sha,
             robots=response.url.endswith("/robots.txt"),
+            partial="dataloss" in response.flags,
         )
         session.record_page(page)
         request.meta["evidence_page"] = page
+        if "dataloss" in response.flags:
+            declared = response.headers.get(b"Content-Length", b"?").decode("latin-1")
+            session.record_error(response.url, "connection", f"connection lost after {len(response.body)} of "
+                                 f"{declared} bytes; the partial body is kept in the WARC, marked partial")
         if redirect_to:
             chain = [*request.meta.get("redirect_urls", []), request.url]
             if canonicalize_url(redirect_to) in {canonicalize_url(u) for u in chain}:
-                session.record_error(request.url, "redirect_loop",
-                                     f"redirects back to {redirect_to} (chain: {' -> '.join(chain)})")
+                raise RedirectLoop(f"{request.url} redirects back to {redirect_to} "
+                                   f"(chain: {' -> '.join(chain)}); not followed further")
 
     def _record_certificate(self, url: str, certificate) -> str:
         der = certificate.dump()
@@ -109,5 +125,8 @@ class WarcRecorderMiddleware:
         if isinstance(exception, IgnoreRequest):
             return None  # refusals are recorded by the spider's errback, once
         kind, message = classify(exception)
+        if kind == "too_large" and "max size" not in message:
+            limit = request.meta.get("download_maxsize") or self.crawler.settings.getint("DOWNLOAD_MAXSIZE")
+            message = f"{message}: body larger than the download limit of {limit} bytes (EVIDENCE_MAX_BODY_BYTES)"
         self.session.record_error(request.url, kind, message)
         return None

@@ -54,6 +54,7 @@ class StorefrontSpider(scrapy.Spider):
         self.profile = loaded_profile.profile
         self.allowed_domains = list(self.profile.allowed_domains)
         self.max_pages = int(max_pages) if max_pages else self.profile.limits.max_pages
+        self.max_parse_bytes = 8 * 1024 * 1024
         self.item_re = re.compile(self.profile.item_pages) if self.profile.item_pages else None
         # scope is checked by _in_scope: LinkExtractor's allow_domains compares netlocs, so ports break it
         self._links = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)
@@ -66,6 +67,12 @@ class StorefrontSpider(scrapy.Spider):
     @property
     def session(self):
         return getattr(self.crawler, "evidence_session", None)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.max_parse_bytes = crawler.settings.getint("EVIDENCE_MAX_PARSE_BYTES", spider.max_parse_bytes)
+        return spider
 
     async def start(self):
         ignore_robots = self.settings.getbool("EVIDENCE_IGNORE_ROBOTS")
@@ -136,8 +143,15 @@ class StorefrontSpider(scrapy.Spider):
 
     # --- parsing -------------------------------------------------------------------------------
     def parse(self, response):
-        if not isinstance(response, TextResponse) or response.selector.type != "html":
-            return  # JSON, XML feeds, images: archived by the recorder, not parsed for links or items
+        if not isinstance(response, TextResponse) or "dataloss" in response.flags:
+            return  # images, partial bodies: archived by the recorder, not parsed for links or items
+        if len(response.body) > self.max_parse_bytes:
+            if self.session is not None:  # a DOM of millions of nodes costs gigabytes; the bytes are kept
+                self.session.record_error(response.url, "too_large_to_parse", f"{len(response.body)} bytes > "
+                                          f"{self.max_parse_bytes} (EVIDENCE_MAX_PARSE_BYTES); kept, not parsed")
+            return
+        if response.selector.type != "html":
+            return  # JSON, XML feeds: archived, not parsed
         header = response.headers.get(b"Content-Type", b"").decode("latin-1")
         m = re.search(r"charset=([\w.:-]+)", header, re.I)
         decision = choose_encoding(response.body, m.group(1) if m else None)
