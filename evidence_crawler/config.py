@@ -7,8 +7,9 @@ into the manifest's ``settings`` so a court can see how the capture was made.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_USER_AGENT = "evidence-crawler/{version} (+evidence capture; contact: operator)"
@@ -22,6 +23,7 @@ class EvidenceConfig(BaseSettings):
     allow_private: bool = Field(False, description="allow loopback/private/link-local destinations")
     ignore_robots: bool = Field(False, description="fetch and archive robots.txt but do not obey it")
     user_agent: str = DEFAULT_USER_AGENT
+    schedule: str = Field("", description="name of the schedule that started this crawl; into the manifest")
 
     # limits that protect the crawler (and the evidence) from hostile servers
     max_body_bytes: int = Field(32 * 1024 * 1024, description="raw and decoded body cap")
@@ -38,6 +40,29 @@ class EvidenceConfig(BaseSettings):
 
     # WARC output
     warc_rotate_bytes: int = Field(256 * 1024 * 1024, description="start a new WARC file past this size")
+
+    # S3 archive (storage/s3.py). Credentials, region, profile and endpoint come from boto3's standard chain
+    # (AWS_PROFILE, AWS_ACCESS_KEY_ID, ~/.aws/config, AWS_ENDPOINT_URL), never from here.
+    s3_bucket: str = Field("", description="archive every sealed capture to this bucket; empty = off")
+    s3_prefix: str = Field("evidence", description="keys: <prefix>/sha256/<hex>, <prefix>/captures/<id>/")
+    s3_retention_days: int = Field(3650, ge=1, description="Object Lock retain-until = upload time + days")
+    s3_retention_mode: Literal["COMPLIANCE", "GOVERNANCE"] = "COMPLIANCE"
+    s3_legal_hold: bool = Field(False, description="also put a legal hold on every archived object")
+    s3_allow_unlocked: bool = Field(False, description="accept a bucket without Object Lock (recorded)")
+    s3_multipart_threshold_bytes: int = Field(8 * 1024 * 1024, ge=5 * 1024 * 1024, le=512 * 1024 * 1024,
+                                              description="larger files go up as multipart uploads")
+    s3_multipart_chunk_bytes: int = Field(8 * 1024 * 1024, ge=5 * 1024 * 1024, description="part size")
+    s3_max_concurrency: int = Field(10, ge=1, description="parts uploaded in parallel")
+    s3_max_attempts: int = Field(3, ge=1, description="botocore attempts per request (standard retry mode)")
+    s3_connect_timeout_s: float = 5.0
+    s3_read_timeout_s: float = 60.0
+    s3_retry_base_s: float = Field(30.0, ge=0, description="outbox backoff: first retry after this, doubling")
+    s3_retry_max_s: float = Field(3600.0, ge=0, description="outbox backoff cap")
+
+    @field_validator("s3_retention_mode", mode="before")
+    @classmethod
+    def _upper(cls, v):
+        return v.upper() if isinstance(v, str) else v
 
     def scrapy_settings(self) -> dict:
         """The subset of Scrapy settings this config controls (settings.py holds the wiring)."""
@@ -62,4 +87,6 @@ class EvidenceConfig(BaseSettings):
             "EVIDENCE_ALLOW_PRIVATE": self.allow_private,
             "EVIDENCE_IGNORE_ROBOTS": self.ignore_robots,
             "EVIDENCE_WARC_ROTATE_BYTES": self.warc_rotate_bytes,
+            "EVIDENCE_S3_ALLOW_UNLOCKED": self.s3_allow_unlocked,
+            "EVIDENCE_SCHEDULE": self.schedule,
         }

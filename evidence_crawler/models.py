@@ -75,6 +75,14 @@ class PageRecord(Frozen):
     partial: bool = False  # the connection broke mid-body: what arrived is kept, marked partial
 
 
+class PageRef(Frozen):
+    """What the spider needs to know about the exchange it parses (the full PageRecord is written later)."""
+
+    sha256: str
+    record_id: str
+    fetched_at: str
+
+
 class Offer(BaseModel):
     """Profile offer fields (raw text) plus the parsed ``amount`` (decimal string) and ``currency``."""
 

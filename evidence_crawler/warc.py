@@ -8,19 +8,24 @@ recorder middleware turns Scrapy objects into plain values and calls :meth:`writ
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import os
+import queue
 import re
+import threading
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
 
+import blake3
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
-from evidence_crawler.hashing import DualDigester
 from evidence_crawler.models import Digests
 
 WARC_VERSION = "1.1"
@@ -76,17 +81,34 @@ def _request_target(url: str) -> str:
 
 
 class RotatingWarcWriter:
-    """Appends records to ``<prefix>-NNNNN.warc.gz`` files, starting a new one past ``rotate_bytes``."""
+    """Appends records to ``<prefix>-NNNNN.warc.gz`` files, starting a new one past ``rotate_bytes``.
 
-    def __init__(self, folder: Path, prefix: str, rotate_bytes: int, warcinfo: dict[str, str]) -> None:
+    Records are serialised on the caller's thread (so digests and record ids are known at once) and
+    compressed + written by one background thread: zlib releases the GIL, so compression runs on the
+    second core instead of stalling the crawl. The ``on_written`` callback of an exchange runs on the
+    writer thread after its records are flushed, which is where the page index line is appended: a page
+    line therefore always points at complete records. A write error is kept in ``error`` and re-raised
+    by :meth:`check` and :meth:`close` on the caller's thread; nothing after it is written.
+    """
+
+    def __init__(self, folder: Path, prefix: str, rotate_bytes: int, warcinfo: dict[str, str],
+                 compress_level: int = 6, queue_size: int = 256, queue_bytes: int = 64 << 20) -> None:
         self.folder = folder
         self.prefix = prefix
         self.rotate_bytes = rotate_bytes
         self.warcinfo = warcinfo
+        self.compress_level = compress_level
+        self.queue_bytes = queue_bytes
+        self.error: BaseException | None = None
         self._fh = None
-        self._writer: Sha256WARCWriter | None = None
         self.folder.mkdir(parents=True, exist_ok=True)
         self._seq = self._next_seq()
+        self._builder = Sha256WARCWriter(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)  # bounded: back-pressure, flat memory
+        self._queued_bytes = 0
+        self._budget = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="warc-writer", daemon=True)
+        self._thread.start()
 
     def _next_seq(self) -> int:
         seqs = [int(m.group(1)) for p in self.folder.glob(f"{self.prefix}-*.warc.gz")
@@ -97,82 +119,148 @@ class RotatingWarcWriter:
     def current_name(self) -> str:
         return f"{self.prefix}-{self._seq:05d}.warc.gz"
 
-    def _open(self) -> Sha256WARCWriter:
-        if self._writer is not None and self._fh.tell() >= self.rotate_bytes:
-            self.close()
-            self._seq += 1
-        if self._writer is None:
-            self._fh = open(self.folder / self.current_name, "xb")
-            self._writer = Sha256WARCWriter(self._fh, gzip=True, warc_version=WARC_VERSION)
-            info = self._writer.create_warcinfo_record(self.current_name, self.warcinfo)
-            self._writer.write_record(info)
-        return self._writer
+    # --- caller's thread -------------------------------------------------------------------------
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
 
-    def write_exchange(self, ex: Exchange) -> WrittenExchange:
-        writer = self._open()
-        body_digests = _digest(ex.body)
-        request_id = writer._make_warc_id()
-        response_id = writer._make_warc_id()
-        offset = self._fh.tell()
+    def write_exchange(self, ex: Exchange, on_written: Callable[[WrittenExchange], None] | None = None
+                       ) -> tuple[str, str]:
+        """Queue the response + request records; returns (response record id, body sha256 hex).
 
-        status_line = f"{ex.status} {_reason(ex.status)}"
+        Only what the crawl needs at once (record id, body sha256 for the items) is computed here; blake3,
+        record building, the block digests and compression run on the writer thread.
+        """
+        self.check()
+        response_id = self._builder._make_warc_id()
+        sha256 = hashlib.sha256(ex.body).hexdigest()
+        with self._budget:  # at most queue_bytes of bodies wait for the writer (one larger body may pass alone)
+            self._budget.wait_for(lambda: self._queued_bytes == 0 or
+                                  self._queued_bytes + len(ex.body) <= self.queue_bytes or self.error is not None)
+            self._queued_bytes += len(ex.body)
+        self._queue.put((ex, response_id, sha256, on_written))
+        return response_id, sha256
+
+    def _exchange_records(self, builder: Sha256WARCWriter, ex: Exchange, response_id: str, sha256: str
+                          ) -> tuple[list[bytes], str, Digests]:
+        body_digests = Digests(sha256=sha256, blake3=blake3.blake3(ex.body).hexdigest(), size=len(ex.body))
+        request_id = builder._make_warc_id()
         resp_headers = [(f"X-Archive-Orig-{k}" if k.lower() in HOP_BY_HOP_RENAMED else k, v)
                         for k, v in ex.response_headers]
-        warc_headers = {
-            "WARC-Record-ID": response_id,
-            "WARC-Date": _warc_date(ex.fetched_at),
-            "WARC-Payload-Digest": sha256_b32(body_digests.sha256),
-            "WARC-X-Payload-BLAKE3": f"blake3:{body_digests.blake3}",
-            "WARC-Concurrent-To": request_id,
-            **({"WARC-IP-Address": ex.ip} if ex.ip else {}),
-            **ex.extra_warc_headers,
-        }
-        response = writer.create_warc_record(
+        ip = {"WARC-IP-Address": ex.ip} if ex.ip else {}
+        response = builder.create_warc_record(
             ex.url, "response", payload=io.BytesIO(ex.body), length=len(ex.body),
-            http_headers=StatusAndHeaders(status_line, resp_headers, protocol=ex.protocol),
-            warc_headers_dict=warc_headers,
+            http_headers=StatusAndHeaders(f"{ex.status} {_reason(ex.status)}", resp_headers, protocol=ex.protocol),
+            warc_headers_dict={"WARC-Record-ID": response_id, "WARC-Date": _warc_date(ex.fetched_at),
+                               "WARC-Payload-Digest": sha256_b32(sha256),
+                               "WARC-X-Payload-BLAKE3": f"blake3:{body_digests.blake3}",
+                               "WARC-Concurrent-To": request_id, **ip, **ex.extra_warc_headers},
         )
-        writer.write_record(response)
-        length = self._fh.tell() - offset
-
-        req_line = f"{ex.method} {_request_target(ex.url)}"
-        request = writer.create_warc_record(
+        request = builder.create_warc_record(
             ex.url, "request", payload=io.BytesIO(ex.request_body), length=len(ex.request_body),
-            http_headers=StatusAndHeaders(req_line, ex.request_headers, protocol=ex.protocol,
-                                          is_http_request=True),
+            http_headers=StatusAndHeaders(f"{ex.method} {_request_target(ex.url)}", ex.request_headers,
+                                          protocol=ex.protocol, is_http_request=True),
             warc_headers_dict={"WARC-Record-ID": request_id, "WARC-Date": _warc_date(ex.fetched_at),
-                               "WARC-Concurrent-To": response_id,
-                               **({"WARC-IP-Address": ex.ip} if ex.ip else {})},
+                               "WARC-Concurrent-To": response_id, **ip},
         )
-        writer.write_record(request)
-        self._fh.flush()  # a killed process still leaves every finished record on disk
-        return WrittenExchange(self.current_name, offset, length, response_id, request_id, body_digests)
+        return [_serialise(builder, response), _serialise(builder, request)], request_id, body_digests
 
     def write_metadata(self, url: str, content: bytes, content_type: str, refers_to: str | None) -> str:
-        """A ``metadata`` record (TLS certificate chain, crawl notes) tied to a response record."""
-        writer = self._open()
-        rid = writer._make_warc_id()
+        """A ``metadata`` record (TLS certificate chain, crawl notes), optionally tied to a record."""
+        self.check()
+        rid = self._builder._make_warc_id()
         headers = {"WARC-Record-ID": rid, "Content-Type": content_type}
         if refers_to:
             headers["WARC-Concurrent-To"] = refers_to
-        rec = writer.create_warc_record(url, "metadata", payload=io.BytesIO(content), length=len(content),
-                                        warc_content_type=content_type, warc_headers_dict=headers)
-        writer.write_record(rec)
-        self._fh.flush()
+        rec = self._builder.create_warc_record(url, "metadata", payload=io.BytesIO(content), length=len(content),
+                                               warc_content_type=content_type, warc_headers_dict=headers)
+        self._queue.put(([_serialise(self._builder, rec)], None))
         return rid
 
     def close(self) -> None:
+        """Drain the queue, fsync and close; raises the writer thread's error if it had one."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self.check()
+
+    # --- writer thread ---------------------------------------------------------------------------
+    def _write_job(self, job: tuple) -> None:
+        if len(job) == 4:  # an exchange: build its records here, off the crawl thread
+            ex, response_id, sha256, on_written = job
+            records, request_id, digests = self._exchange_records(self._thread_builder, ex, response_id, sha256)
+            done = _exchange_done(on_written, response_id, request_id, digests)
+        else:
+            records, done = job
+        fh = self._file()
+        name, first = self.current_name, None
+        for raw in records:
+            start = fh.tell()
+            fh.write(self._member(raw))
+            first = first or (start, fh.tell() - start)
+        fh.flush()  # a killed process still leaves every finished record on disk
+        if done is not None:
+            done(name, *first)
+
+    def _release(self, size: int) -> None:
+        with self._budget:
+            self._queued_bytes -= size
+            self._budget.notify_all()
+
+    def _member(self, raw: bytes) -> bytes:
+        comp = zlib.compressobj(self.compress_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        return comp.compress(raw) + comp.flush()
+
+    def _file(self):
+        if self._fh is not None and self._fh.tell() >= self.rotate_bytes:
+            self._close_file()
+            self._seq += 1
+        if self._fh is None:
+            self._fh = open(self.folder / self.current_name, "xb")
+            info = self._thread_builder.create_warcinfo_record(self.current_name, self.warcinfo)
+            self._fh.write(self._member(_serialise(self._thread_builder, info)))
+        return self._fh
+
+    def _close_file(self) -> None:
         if self._fh is not None:
             self._fh.flush()
             os.fsync(self._fh.fileno())
             self._fh.close()
-        self._fh, self._writer = None, None
+            self._fh = None
+
+    def _run(self) -> None:
+        self._thread_builder = Sha256WARCWriter(io.BytesIO(), gzip=False, warc_version=WARC_VERSION)
+        while True:
+            job = self._queue.get()
+            if job is None:
+                break
+            size = len(job[0].body) if len(job) == 4 else 0
+            try:
+                if self.error is None:  # after an error keep draining, so producers never block
+                    self._write_job(job)
+            except BaseException as exc:  # noqa: BLE001 - handed to the crawl thread by check()
+                self.error = exc
+            finally:
+                self._release(size)
+        try:
+            self._close_file()
+        except OSError as exc:
+            self.error = self.error or exc
 
 
-def _digest(body: bytes) -> Digests:
-    d = DualDigester()
-    d.update(body)
-    return d.result()
+def _serialise(builder: Sha256WARCWriter, record) -> bytes:
+    """One uncompressed record; each thread passes its own builder (warcio writers are not thread-safe)."""
+    buf = io.BytesIO()
+    builder.out = buf
+    builder.write_record(record)
+    return buf.getvalue()
+
+
+def _exchange_done(on_written, response_id: str, request_id: str, digests: Digests):
+    if on_written is None:
+        return None
+    return lambda name, offset, length: on_written(
+        WrittenExchange(name, offset, length, response_id, request_id, digests))
 
 
 def _reason(status: int) -> str:

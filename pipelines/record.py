@@ -16,9 +16,9 @@ from scrapy.exceptions import IgnoreRequest
 from w3lib.url import canonicalize_url
 
 from evidence_crawler.failures import classify
-from evidence_crawler.models import PageRecord
+from evidence_crawler.models import PageRecord, PageRef
 from evidence_crawler.timeutil import iso
-from evidence_crawler.warc import Exchange
+from evidence_crawler.warc import Exchange, WrittenExchange
 
 
 class RedirectLoop(IgnoreRequest):
@@ -47,6 +47,10 @@ class WarcRecorderMiddleware:
         return None
 
     def process_response(self, request, response, spider=None):
+        try:
+            self.session.warc.check()
+        except OSError as exc:
+            self._failed(exc)
         if request.meta.get("evidence_replayed"):
             return response  # answered from this capture's own WARC on resume: already recorded
         if not self.session.writable:
@@ -59,12 +63,16 @@ class WarcRecorderMiddleware:
                     return retry
         except RedirectLoop:
             raise  # recorded (both hops are in the WARC); the spider's errback lists it once
-        except OSError as exc:  # disk full, I/O error: this capture cannot be trusted to be complete
-            if self.session.writable:
-                self.session.fail(f"writing evidence failed: {exc}")
-                self.session.on_failure()
-            raise IgnoreRequest(f"evidence write failed: {exc}") from exc
+        except OSError as exc:
+            self._failed(exc)
         return response
+
+    def _failed(self, exc: OSError):
+        """Disk full, I/O error: this capture cannot be trusted to be complete; stop and mark it failed."""
+        if self.session.writable:
+            self.session.fail(f"writing evidence failed: {exc}")
+            self.session.on_failure()
+        raise IgnoreRequest(f"evidence write failed: {exc}") from exc
 
     def _record(self, request, response) -> None:
         session = self.session
@@ -77,32 +85,35 @@ class WarcRecorderMiddleware:
         if response.certificate is not None:
             cert_sha = self._record_certificate(request.url, response.certificate)
             extra["WARC-X-TLS-Certificate-SHA256"] = cert_sha
-        written = session.warc.write_exchange(Exchange(
-            url=response.url, method=request.method, request_headers=req_headers, request_body=request.body,
-            status=response.status, protocol=response.protocol or "HTTP/1.1",
-            response_headers=_header_list(response.headers), body=response.body,
-            fetched_at=request.meta.get("evidence_fetched_at") or iso(), ip=ip, extra_warc_headers=extra,
-        ))
+        fetched_at = request.meta.get("evidence_fetched_at") or iso()
         location = response.headers.get(b"Location")
         redirect_to = (urljoin(response.url, location.decode("latin-1"))
                        if location is not None and 300 <= response.status < 400 else None)
         ctype = response.headers.get(b"Content-Type")
         cenc = response.headers.get(b"Content-Encoding")
-        page = PageRecord(
-            url=response.url, method=request.method, status=response.status,
-            fetched_at=request.meta.get("evidence_fetched_at") or iso(), received_at=iso(), ip=ip,
-            sha256=written.body.sha256, blake3=written.body.blake3, size=written.body.size,
-            content_type=ctype.decode("latin-1") if ctype else None,
-            content_encoding=cenc.decode("latin-1") if cenc else None,
-            warc_file=written.warc_file, warc_offset=written.offset, warc_length=written.length,
-            record_id=written.record_id, request_record_id=written.request_record_id,
-            referrer=(request.headers.get(b"Referer") or b"").decode("latin-1") or None,
-            depth=request.meta.get("depth", 0), redirect_to=redirect_to, tls_certificate_sha256=cert_sha,
-            robots=response.url.endswith("/robots.txt"),
-            partial="dataloss" in response.flags,
-        )
-        session.record_page(page)
-        request.meta["evidence_page"] = page
+        page = {
+            "url": response.url, "method": request.method, "status": response.status, "fetched_at": fetched_at,
+            "received_at": iso(), "ip": ip,
+            "content_type": ctype.decode("latin-1") if ctype else None,
+            "content_encoding": cenc.decode("latin-1") if cenc else None,
+            "referrer": (request.headers.get(b"Referer") or b"").decode("latin-1") or None,
+            "depth": request.meta.get("depth", 0), "redirect_to": redirect_to, "tls_certificate_sha256": cert_sha,
+            "robots": response.url.endswith("/robots.txt"), "partial": "dataloss" in response.flags,
+        }
+
+        def on_written(w: WrittenExchange) -> None:  # writer thread: the records are on disk now
+            session.pages.append(PageRecord(
+                **page, sha256=w.body.sha256, blake3=w.body.blake3, size=w.body.size, warc_file=w.warc_file,
+                warc_offset=w.offset, warc_length=w.length, record_id=w.record_id,
+                request_record_id=w.request_record_id).model_dump(exclude_none=True))
+
+        record_id, body_sha256 = session.warc.write_exchange(Exchange(
+            url=response.url, method=request.method, request_headers=req_headers, request_body=request.body,
+            status=response.status, protocol=response.protocol or "HTTP/1.1",
+            response_headers=_header_list(response.headers), body=response.body,
+            fetched_at=fetched_at, ip=ip, extra_warc_headers=extra,
+        ), on_written)
+        request.meta["evidence_page"] = PageRef(sha256=body_sha256, record_id=record_id, fetched_at=fetched_at)
         if "dataloss" in response.flags:
             declared = response.headers.get(b"Content-Length", b"?").decode("latin-1")
             session.record_error(response.url, "connection", f"connection lost after {len(response.body)} of "

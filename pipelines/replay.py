@@ -14,6 +14,8 @@ from scrapy.responsetypes import responsetypes
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
 
+from evidence_crawler.models import PageRef
+
 REPLAYABLE = range(200, 500)  # 5xx and 429 are fetched again: they may have been transient
 RETRY_AGAIN = {429}
 
@@ -41,12 +43,7 @@ class ResumeReplayMiddleware:
             status = int(record.http_headers.get_statuscode())
         cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
         request.meta["evidence_replayed"] = True
-        request.meta["evidence_page"] = _page_model(page)
+        request.meta["evidence_page"] = PageRef(sha256=page["sha256"], record_id=page["record_id"],
+                                                fetched_at=page["fetched_at"])
         return cls(url=request.url, status=status, headers=headers, body=body, request=request,
                    ip_address=None, protocol=record.http_headers.protocol)
-
-
-def _page_model(page: dict):
-    from evidence_crawler.models import PageRecord
-
-    return PageRecord(**page)

@@ -19,7 +19,7 @@ from scrapy.exceptions import NotConfigured
 from w3lib.url import canonicalize_url
 
 from evidence_crawler.custody import CustodyLedger
-from evidence_crawler.models import CaptureError, CaptureState, Item, PageRecord
+from evidence_crawler.models import CaptureError, CaptureState, Item
 from evidence_crawler.profile import LoadedProfile
 from evidence_crawler.timeutil import iso
 from evidence_crawler.warc import RotatingWarcWriter, truncate_torn_tail
@@ -29,7 +29,8 @@ CAPTURE_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_MAXSIZE", "DOWNLOA
                     "RETRY_TIMES", "RETRY_HTTP_CODES", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
                     "AUTOTHROTTLE_ENABLED", "AUTOTHROTTLE_TARGET_CONCURRENCY", "DOWNLOAD_DELAY", "DEPTH_LIMIT",
                     "CLOSESPIDER_PAGECOUNT", "COOKIES_ENABLED", "EVIDENCE_ALLOW_PRIVATE",
-                    "EVIDENCE_IGNORE_ROBOTS", "EVIDENCE_WARC_ROTATE_BYTES", "JOBDIR")
+                    "EVIDENCE_IGNORE_ROBOTS", "EVIDENCE_WARC_ROTATE_BYTES", "JOBDIR",
+                    "EVIDENCE_SCHEDULE", "EVIDENCE_S3_ALLOW_UNLOCKED")
 
 
 class JsonLines:
@@ -138,9 +139,12 @@ class CaptureSession:
         })
 
     def close_files(self) -> None:
-        self.warc.close()
-        for jl in (self.pages, self.items, self.error_log):
-            jl.close()
+        """Drain the WARC writer first (it appends page lines), then close the line files."""
+        try:
+            self.warc.close()
+        finally:
+            for jl in (self.pages, self.items, self.error_log):
+                jl.close()
 
     def fail(self, reason: str) -> None:
         self.state = CaptureState.FAILED
@@ -167,9 +171,6 @@ class CaptureSession:
             self.fail(f"writing evidence failed: {exc}")
             self.on_failure()
             raise
-
-    def record_page(self, page: PageRecord) -> None:
-        self._append(self.pages, page.model_dump(exclude_none=True))
 
     def record_item(self, item: Item) -> Item:
         """Write the item; an identical item already seen under another URL is flagged, not counted."""
@@ -266,4 +267,4 @@ class CaptureSessionExtension:
         try:
             seal_capture(session, finish_reason=reason)
         except OSError as exc:
-            session.fail(f"sealing failed: {exc}")
+            session.fail(f"writing evidence failed: {exc}")
