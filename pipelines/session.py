@@ -23,7 +23,7 @@ from evidence_crawler.models import CaptureError, CaptureState, Item
 from evidence_crawler.profile import LoadedProfile
 from evidence_crawler.timeutil import iso
 from evidence_crawler.warc import RotatingWarcWriter, truncate_torn_tail
-from storage.local import LocalStore
+from storage.local import LocalStore, atomic_write
 
 CAPTURE_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_MAXSIZE", "DOWNLOAD_TIMEOUT", "REDIRECT_MAX_TIMES",
                     "RETRY_TIMES", "RETRY_HTTP_CODES", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
@@ -59,6 +59,18 @@ class JsonLines:
             self._fh.close()
 
 
+def _complete_lines(path: Path):
+    if path.exists():
+        for line in path.read_bytes().splitlines(keepends=True):
+            if line.endswith(b"\n"):
+                yield json.loads(line)
+
+
+def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    atomic_write(path, b"".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+                                for r in rows))
+
+
 class CaptureSession:
     def __init__(self, store: LocalStore, profile: LoadedProfile, settings: dict[str, Any],
                  capture_id: str | None = None, resuming: bool = False) -> None:
@@ -91,9 +103,7 @@ class CaptureSession:
                 raise RuntimeError(f"capture {self.capture_id} is {state['state']}; only an incomplete "
                                    "capture can be resumed")
             self.started_at = state["started_at"]
-            torn = {p.name: truncate_torn_tail(p) for p in sorted((self.work / "warc").glob("*.warc.gz"))}
-            self.ledger.append("capture_resumed", self.capture_id, pid=os.getpid(),
-                               torn_bytes_cut={k: v for k, v in torn.items() if v})
+            self._prepare_resume()
         self.work.mkdir(parents=True, exist_ok=True)
         self._write_state(CaptureState.CAPTURING)
         if not self.resuming:
@@ -105,7 +115,7 @@ class CaptureSession:
         self.items = JsonLines(self.work / "items.jsonl")
         self.error_log = JsonLines(self.work / "errors.jsonl")
         if self.resuming:
-            self._reload_counts()
+            self._reload_items_and_errors()
         self.warc = RotatingWarcWriter(
             self.work / "warc", self.capture_id, int(self.settings["EVIDENCE_WARC_ROTATE_BYTES"]),
             {"software": f"evidence-crawler (scrapy {self.settings.get('_SCRAPY_VERSION', '')})",
@@ -116,19 +126,32 @@ class CaptureSession:
              "http-header-user-agent": self.settings.get("USER_AGENT", "")},
         )
 
-    def _reload_counts(self) -> None:
-        """On resume: what is already recorded (pages to replay, items not to repeat, errors so far)."""
+    def _prepare_resume(self) -> None:
+        """Repair what a killed writer left: a torn WARC tail, and items whose page never reached the WARC.
+
+        Records are written by a background thread, so a kill can leave an item (extracted at once) whose
+        page record was still queued. Such items are dropped here; their page is fetched again and they
+        are extracted again. Both repairs are stated in the ``capture_resumed`` custody event.
+        """
+        torn = {p.name: truncate_torn_tail(p) for p in sorted((self.work / "warc").glob("*.warc.gz"))}
         sizes = {p.name: p.stat().st_size for p in (self.work / "warc").glob("*.warc.gz")}
-        for line in (self.work / "pages.jsonl").read_bytes().splitlines():
-            page = json.loads(line)
+        for page in _complete_lines(self.work / "pages.jsonl"):
             if page["warc_offset"] + page["warc_length"] <= sizes.get(page["warc_file"], -1):
                 self.recorded[canonicalize_url(page["url"])] = page
-        for line in (self.work / "items.jsonl").read_bytes().splitlines():
-            item = json.loads(line)
+        recorded_bodies = {p["sha256"] for p in self.recorded.values()}
+        items = list(_complete_lines(self.work / "items.jsonl"))
+        kept = [i for i in items if i["page_sha256"] in recorded_bodies]
+        if len(kept) != len(items):
+            write_jsonl(self.work / "items.jsonl", kept)
+        self.ledger.append("capture_resumed", self.capture_id, pid=os.getpid(),
+                           torn_bytes_cut={k: v for k, v in torn.items() if v},
+                           items_dropped_unrecorded_page=len(items) - len(kept))
+
+    def _reload_items_and_errors(self) -> None:
+        for item in _complete_lines(self.work / "items.jsonl"):
             self._remember(Item(**item))
             self._count(item)
-        for line in (self.work / "errors.jsonl").read_bytes().splitlines():
-            self.errors.append(json.loads(line))
+        self.errors.extend(_complete_lines(self.work / "errors.jsonl"))
 
     def _write_state(self, state: CaptureState, **extra: Any) -> None:
         self.state = state
