@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from evidence_crawler.commands.diffcmd import diff, history
+from evidence_crawler.commands.schedule import schedule_app
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.profile import ProfileError, load_profile
 
@@ -25,6 +27,9 @@ captures_app = typer.Typer(no_args_is_help=True, help="List, inspect, verify or 
 profiles_app = typer.Typer(no_args_is_help=True, help="Check site profiles.")
 app.add_typer(captures_app, name="captures")
 app.add_typer(profiles_app, name="profiles")
+app.add_typer(schedule_app, name="schedule")
+app.command("diff")(diff)
+app.command("history")(history)
 err = Console(stderr=True)
 
 

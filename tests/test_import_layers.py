@@ -17,7 +17,7 @@ LAYERS = {
     "evidence_crawler": 1,  # core modules: hashing, custody, profile, warc, charset, extract, ...
     "storage": 2, "spiders": 2, "pipelines": 2, "evidence_crawler.demo": 2,
     "evidence_crawler.services": 3,
-    "evidence_crawler.cli": 4,
+    "evidence_crawler.cli": 4, "evidence_crawler.commands": 4,
 }
 # modules that must not depend on each other within layer 2: spiders never import pipelines/storage
 FORBIDDEN = {("spiders", "pipelines"), ("spiders", "storage"), ("storage", "pipelines"), ("storage", "spiders"),
