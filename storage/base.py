@@ -1,4 +1,4 @@
-"""The storage protocol every backend implements (local directory now, S3 later)."""
+"""The storage protocol every backend implements (``local.LocalStore``, ``s3.S3ObjectLockStore``)."""
 
 from __future__ import annotations
 
