@@ -1,0 +1,59 @@
+"""``evidence-crawler keys init|show``: the operator's ECDSA P-256 signing key (``EVIDENCE_KEY``).
+
+The default path is ``<store>/keys/signing-key.pem``; set ``EVIDENCE_KEY`` to keep it elsewhere (a
+smart-card-less workstation: outside the evidence store, on an encrypted disk). The private key is
+written 0600 and never printed; ``show`` prints the public key and its fingerprint. Exit codes: 0 ok;
+2 no key (``show``), a key already there (``init``), or an unusable key file.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from evidence_crawler.commands.context import fail, print_json, store_root
+
+keys_app = typer.Typer(no_args_is_help=True, help="Create or show the signing key for evidence bundles.")
+
+
+def _key_path(ctx: typer.Context):
+    from evidence_crawler.config import EvidenceConfig
+
+    return EvidenceConfig(store=store_root(ctx)).key_path
+
+
+def _describe(key) -> dict:
+    return {"path": str(key.path.absolute()), "algorithm": "ECDSA P-256", "fingerprint": key.fingerprint,
+            "public_key_pem": key.public_pem.decode()}
+
+
+@keys_app.command("init")
+def init(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False) -> None:
+    """Create a new signing key (refuses to overwrite an existing one)."""
+    from evidence_crawler.bundle.sign import SigningKeyError, create_key
+
+    try:
+        key = create_key(_key_path(ctx))
+    except (SigningKeyError, OSError) as exc:
+        fail(str(exc), 2)
+    if as_json:
+        return print_json(_describe(key))
+    Console().print(f"created {key.path} (mode 0600)\nfingerprint {key.fingerprint}", highlight=False)
+
+
+@keys_app.command("show")
+def show(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False) -> None:
+    """The key's path, public key (PEM) and fingerprint; never the private key."""
+    from evidence_crawler.bundle.sign import SigningKeyError, load_key
+
+    try:
+        key = load_key(_key_path(ctx))
+    except SigningKeyError as exc:
+        fail(str(exc), 2)
+    info = _describe(key)
+    if as_json:
+        return print_json(info)
+    Console().print(f"key: {info['path']}\nalgorithm: {info['algorithm']}\nfingerprint: {info['fingerprint']}\n"
+                    f"{info['public_key_pem']}", highlight=False, end="")
