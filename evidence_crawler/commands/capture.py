@@ -1,0 +1,58 @@
+"""``evidence-crawler capture URL``: one page, rendered in Chromium, sealed like a crawl.
+
+Exit codes as ``crawl``: 0 sealed (a partial render is sealed too, and says so), 1 not sealed, 2 refused
+before anything was fetched (bad URL, private address without ``--allow-private``, no Chromium).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from evidence_crawler.commands.context import fail, print_json, store_root
+from evidence_crawler.config import EvidenceConfig
+
+
+def capture(ctx: typer.Context, url: Annotated[str, typer.Argument(help="the page to capture")],
+            as_json: Annotated[bool, typer.Option("--json", help="one JSON summary on stdout")] = False,
+            wait: Annotated[str | None, typer.Option("--wait", metavar="SELECTOR",
+                                                     help="also wait for this CSS selector")] = None,
+            scroll: Annotated[bool, typer.Option("--scroll/--no-scroll", help="bounded auto-scroll to reveal "
+                                                 "lazy content (recorded)")] = True,
+            timeout: Annotated[float, typer.Option("--timeout", metavar="S", min=1.0, help="seconds for load, "
+                                                   "selector and network idle; then what is there is kept, "
+                                                   "marked partial")] = 30.0,
+            allow_private: Annotated[bool, typer.Option("--allow-private", help="allow private/loopback "
+                                                        "destinations [env EVIDENCE_ALLOW_PRIVATE]")] = False,
+            ) -> None:
+    """Capture one URL in a fresh browser: server bytes (WARC), DOM, screenshots, PDF; sealed."""
+    from evidence_crawler.services.browser_capture import CaptureOptions, run_capture
+    from evidence_crawler.services.capture import CaptureRefused
+    from storage.index import CaptureIndex
+
+    overrides = {"store": store_root(ctx)}
+    if allow_private:
+        overrides["allow_private"] = True
+    config = EvidenceConfig(**overrides)
+    log_level = "INFO" if ctx.find_root().params.get("verbose") else "WARNING"
+    try:
+        summary = run_capture(config, url, CaptureOptions(wait, scroll, timeout), log_level=log_level)
+    except CaptureRefused as exc:
+        fail(str(exc))
+    if summary.get("state") == "sealed":
+        CaptureIndex(config.store).add_capture(summary["capture_id"])
+    if as_json:
+        print_json(summary)
+    else:
+        out = Console()
+        color = "green" if summary["state"] == "sealed" else "red"
+        out.print(f"capture [bold]{summary['capture_id']}[/]: [{color}]{summary['state']}[/]"
+                  f"{' (partial render)' if summary.get('partial') else ''}  pages {summary['pages']}  "
+                  f"errors {len(summary['errors'])}")
+        if summary.get("manifest"):
+            out.print(f"manifest: {summary['manifest']}")
+    if summary.get("state") != "sealed":
+        fail(f"capture {summary['capture_id']} is {summary.get('state')}, not sealed: "
+             f"{summary.get('reason', 'interrupted')}", 1)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# System packages for browser capture: Chromium (rendering, `capture URL`, Chromium PDF printing) and
+# poppler-utils (pdftoppm, used by the tests to check that captured PDFs render). Installed from Debian
+# only when running as root with apt-get and something is missing; otherwise says what to install and
+# carries on (the browser tests then skip with that reason). EVIDENCE_SKIP_SYSTEM_DEPS=1 skips this.
+set -euo pipefail
+[ "${EVIDENCE_SKIP_SYSTEM_DEPS:-0}" = 1 ] && exit 0
+need=()
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
+   && ! command -v google-chrome >/dev/null \
+   && ! compgen -G "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}/chromium-*/chrome-linux*/chrome" >/dev/null; then
+  need+=(chromium)
+fi
+command -v pdftoppm >/dev/null || need+=(poppler-utils)
+command -v openssl >/dev/null || need+=(openssl)  # the local test TSA (`openssl ts -reply`), VERIFY.txt steps
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+  echo "note: missing ${need[*]}: browser capture and its tests need them." >&2
+  echo "      as root: apt-get install -y ${need[*]}   (or: .venv/bin/playwright install chromium)" >&2
+  exit 0
+fi
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
