@@ -3,10 +3,15 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+BENCH_CAPTURES ?= 1000
 
-.PHONY: setup demo test lint bench lock clean
+.PHONY: setup system-deps demo test lint bench lock clean
 
-setup: $(STAMP)
+setup: system-deps $(STAMP)
+
+# Chromium + poppler-utils from Debian when root and missing (browser capture); see the script
+system-deps:
+	bash scripts/system-deps.sh
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +30,10 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 bench: setup
-	$(PY) bench/run.py
+	$(PY) bench/run.py                        # crawl: bare Scrapy vs evidence crawl; hashing vs openssl
+	$(PY) bench/upload.py                     # S3: archiver vs plain boto3 upload_file (local moto_server)
+	$(PY) bench/verify.py                     # bundle verify vs openssl dgst -sha256 (>= 200 MB bundle)
+	$(PY) bench/browser.py --captures $(BENCH_CAPTURES)  # browser capture vs bare Playwright
 
 # Re-resolve pinned versions after editing pyproject.toml dependencies.
 lock:

@@ -16,8 +16,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from evidence_crawler.commands.archive import archive_app
+from evidence_crawler.commands.capture import capture
 from evidence_crawler.commands.diffcmd import diff, history
+from evidence_crawler.commands.export import export
+from evidence_crawler.commands.keys import keys_app
 from evidence_crawler.commands.schedule import schedule_app
+from evidence_crawler.commands.verify import verify as verify_bundle
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.profile import ProfileError, load_profile
 
@@ -27,9 +32,14 @@ captures_app = typer.Typer(no_args_is_help=True, help="List, inspect, verify or 
 profiles_app = typer.Typer(no_args_is_help=True, help="Check site profiles.")
 app.add_typer(captures_app, name="captures")
 app.add_typer(profiles_app, name="profiles")
+app.add_typer(archive_app, name="archive")
 app.add_typer(schedule_app, name="schedule")
 app.command("diff")(diff)
 app.command("history")(history)
+app.command("export")(export)
+app.add_typer(keys_app, name="keys")
+app.command("verify")(verify_bundle)
+app.command("capture")(capture)
 err = Console(stderr=True)
 
 

@@ -7,10 +7,10 @@ into the manifest's ``settings`` so a court can see how the capture was made.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_USER_AGENT = "evidence-crawler/{version} (+evidence capture; contact: operator)"
 
@@ -38,6 +38,10 @@ class EvidenceConfig(BaseSettings):
     autothrottle_target_concurrency: float = 4.0
     download_delay_s: float = 0.0
 
+    # browser rendering (profiles with render: true|all, and `capture URL`)
+    chromium: str = Field("", description="Chromium executable; empty = Playwright's, else chromium on PATH")
+    render_max_contexts: int = Field(4, ge=1, description="pages rendered at once (PLAYWRIGHT_MAX_CONTEXTS)")
+
     # WARC output
     warc_rotate_bytes: int = Field(256 * 1024 * 1024, description="start a new WARC file past this size")
 
@@ -58,6 +62,22 @@ class EvidenceConfig(BaseSettings):
     s3_read_timeout_s: float = 60.0
     s3_retry_base_s: float = Field(30.0, ge=0, description="outbox backoff: first retry after this, doubling")
     s3_retry_max_s: float = Field(3600.0, ge=0, description="outbox backoff cap")
+
+    # evidence bundles (export): signing key and RFC 3161 time-stamping authorities
+    key: Path | None = Field(None, description="ECDSA P-256 signing key (PEM, 0600); "
+                                               "default <store>/keys/signing-key.pem")
+    tsa_urls: Annotated[list[str], NoDecode] = Field(default_factory=list,
+                                                     description="RFC 3161 TSAs, comma-separated; each token kept")
+    tsa_timeout_s: float = 30.0
+
+    @field_validator("tsa_urls", mode="before")
+    @classmethod
+    def _comma_list(cls, v):
+        return [u.strip() for u in v.split(",") if u.strip()] if isinstance(v, str) else v
+
+    @property
+    def key_path(self) -> Path:
+        return self.key if self.key is not None else self.store / "keys" / "signing-key.pem"
 
     @field_validator("s3_retention_mode", mode="before")
     @classmethod
@@ -89,4 +109,6 @@ class EvidenceConfig(BaseSettings):
             "EVIDENCE_WARC_ROTATE_BYTES": self.warc_rotate_bytes,
             "EVIDENCE_S3_ALLOW_UNLOCKED": self.s3_allow_unlocked,
             "EVIDENCE_SCHEDULE": self.schedule,
+            "EVIDENCE_CHROMIUM": self.chromium,
+            "PLAYWRIGHT_MAX_CONTEXTS": self.render_max_contexts,
         }

@@ -17,7 +17,7 @@ from evidence_crawler import __version__
 from evidence_crawler.timeutil import iso
 
 DEPENDENCIES = ("scrapy", "twisted", "warcio", "blake3", "parsel", "lxml", "pydantic", "pydantic-settings",
-                "price-parser", "extruct", "pyopenssl", "cryptography", "w3lib", "scrapy-playwright")
+                "price-parser", "extruct", "pyopenssl", "cryptography", "w3lib", "playwright", "pillow", "boto3")
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
 

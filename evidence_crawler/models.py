@@ -41,7 +41,8 @@ class Artifact(Frozen):
     """One sealed file of a capture, stored content-addressed under ``objects/sha256/``."""
 
     name: str  # name inside the capture's artifacts/ folder
-    role: Literal["warc", "pages", "items", "errors", "profile", "manifest"]
+    role: Literal["warc", "pages", "items", "errors", "profile", "manifest",
+                  "screenshot", "screenshot_viewport", "pdf", "dom", "renders"]
     path: str  # relative to the store root (the content-addressed object)
     sha256: str
     blake3: str

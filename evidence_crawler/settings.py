@@ -16,6 +16,8 @@ DOWNLOADER_MIDDLEWARES = {
     "pipelines.guard.DestinationGuardMiddleware": 50,
     "pipelines.record.WarcRecorderMiddleware": 950,
     "pipelines.replay.ResumeReplayMiddleware": 960,  # on resume, recorded pages come from our own WARC
+    # 500: below decoding (590) and redirects (600); NotConfigured unless the profile says render: true|all
+    "pipelines.render.RenderMiddleware": 500,
 }
 ITEM_PIPELINES = {"pipelines.items.ItemRecordPipeline": 300}
 # Opened before the downloader and pipelines exist; every evidence component finds the session on the crawler

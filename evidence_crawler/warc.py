@@ -177,6 +177,22 @@ class RotatingWarcWriter:
         self._queue.put(([_serialise(self._builder, rec)], None))
         return rid
 
+    def write_conversion(self, url: str, content: bytes, content_type: str, refers_to: str | None,
+                         refers_to_date: str | None = None) -> str:
+        """A ``conversion`` record: something derived from a recorded response (a browser's rendered DOM),
+        never labelled as received. ``WARC-Refers-To`` names the response record it was derived from."""
+        self.check()
+        rid = self._builder._make_warc_id()
+        headers = {"WARC-Record-ID": rid, "Content-Type": content_type}
+        if refers_to:
+            headers.update({"WARC-Refers-To": refers_to, "WARC-Refers-To-Target-URI": url})
+            if refers_to_date:
+                headers["WARC-Refers-To-Date"] = refers_to_date
+        rec = self._builder.create_warc_record(url, "conversion", payload=io.BytesIO(content), length=len(content),
+                                               warc_content_type=content_type, warc_headers_dict=headers)
+        self._queue.put(([_serialise(self._builder, rec)], None))
+        return rid
+
     def close(self) -> None:
         """Drain the queue, fsync and close; raises the writer thread's error if it had one."""
         if self._thread.is_alive():

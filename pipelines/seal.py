@@ -37,6 +37,8 @@ def seal_capture(session: CaptureSession, finish_reason: str) -> dict[str, Any]:
     for name, role in (("profile.yaml", "profile"), ("pages.jsonl", "pages"), ("items.jsonl", "items"),
                        ("errors.jsonl", "errors")):
         artifacts.append(_store_artifact(session, work / name, name, role))
+    for path, role in session.extra_artifacts:
+        artifacts.append(_store_artifact(session, path, path.name, role))
 
     profile = session.loaded.profile
     settings = {k: v for k, v in session.settings.items() if not k.startswith("_")}
@@ -57,6 +59,7 @@ def seal_capture(session: CaptureSession, finish_reason: str) -> dict[str, Any]:
         "counts": {"pages": session.pages.count, "items": session.items_counted,
                    "offers": session.offers_counted, "p2p": session.p2p_counted,
                    "errors": len(session.errors)},
+        **session.extra_manifest,
         "artifacts": [a.model_dump() for a in artifacts],
     }
     manifest_path = session.dir / "manifest.json"
@@ -79,6 +82,7 @@ def seal_capture(session: CaptureSession, finish_reason: str) -> dict[str, Any]:
 def _drop_work_copies(session: CaptureSession) -> None:
     """The work files are now hard links to (or copies of) sealed objects; keep only the jobdir log."""
     for path in list((session.work / "warc").glob("*.warc.gz")) + [
-            session.work / n for n in ("profile.yaml", "pages.jsonl", "items.jsonl", "errors.jsonl")]:
+            session.work / n for n in ("profile.yaml", "pages.jsonl", "items.jsonl", "errors.jsonl")] + [
+            path for path, _role in session.extra_artifacts]:
         if path.exists():
             path.unlink()

@@ -94,6 +94,9 @@ class CaptureSession:
         self.seal_result: dict[str, Any] | None = None
         self.failure_reason: str | None = None
         self.on_failure: Callable[[], None] = lambda: None  # set by the extension: stop the crawl
+        # added by optional components (browser rendering): more sealed files, more manifest sections
+        self.extra_artifacts: list[tuple[Path, str]] = []  # (working file, artifact role)
+        self.extra_manifest: dict[str, Any] = {}
 
     # --- lifecycle -----------------------------------------------------------------------------
     def open(self) -> None:

@@ -32,3 +32,35 @@ print(f"custody:   {s['store']}/custody.jsonl")
 print(f"\nnext: evidence-crawler --store {s['store']} items {s['capture_id']} | head")
 print(f"      evidence-crawler --store {s['store']} captures show {s['capture_id']}")
 PY
+if [ -n "${EVIDENCE_S3_BUCKET:-}" ]; then
+  # the crawl queued and uploaded the sealed capture (S3 from AWS_ENDPOINT_URL / AWS_* / AWS_PROFILE)
+  echo
+  $EC --store "$STORE" archive status "$ID"
+  $EC --store "$STORE" archive verify "$ID"
+fi
+
+# Evidence bundle: a local RFC 3161 TSA on loopback (a throwaway CA: for the demo only, never trusted),
+# then export the capture as a signed, timestamped WACZ with its report, and check it offline.
+TSA_DIR="$STORE.demo-tsa"
+mkdir -p "$TSA_DIR"
+: > "$TSA_DIR/url"
+.venv/bin/python -m evidence_crawler.demo.tsa --dir "$TSA_DIR" > "$TSA_DIR/url" 2>/dev/null &
+TSA=$!
+trap 'kill $SITE $TSA 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$TSA_DIR/url" ] && break; sleep 0.1; done
+BUNDLE="$STORE/exports/$ID.wacz"
+EVIDENCE_TSA_URLS=$(cat "$TSA_DIR/url") $EC --store "$STORE" export "$ID" -o "$BUNDLE" \
+  --case-ref "DEMO-$ID" --title "AllOfMP3-style demo shop" --json > "$STORE.last-export.json"
+echo
+$EC verify "$BUNDLE" --tsa-ca "$TSA_DIR/tsa-ca.pem"
+.venv/bin/python - "$STORE.last-export.json" "$TSA_DIR/tsa-ca.pem" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+print(f"\nevidence bundle: {e['bundle']}")
+print(f"  sha256 {e['sha256']}, {e['size']} bytes, signed by {e['key_fingerprint']}")
+for t in e["timestamps"]:
+    print(f"  timestamp {t['gen_time']} from {t['url']} (local demo TSA; its root: {sys.argv[2]})")
+print(f"  report: unzip -p {e['bundle']} evidence/report.pdf > report.pdf   (or evidence/report.html)")
+print(f"  check it: evidence-crawler verify {e['bundle']} --tsa-ca {sys.argv[2]}; steps with standard tools: "
+      f"unzip -p {e['bundle']} evidence/VERIFY.txt")
+PY

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers import hostile_server_fixture
+from tests.servers.moto import moto_auth_server, moto_server, s3_env  # noqa: F401 - S3 fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "evidence-crawler"

@@ -15,13 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {
     "evidence_crawler.models": 0, "evidence_crawler.timeutil": 0, "evidence_crawler.config": 0,
     "evidence_crawler": 1,  # core modules: hashing, custody, profile, warc, charset, extract, ...
-    "storage": 2, "spiders": 2, "pipelines": 2, "evidence_crawler.demo": 2,
+    "storage": 2, "spiders": 2, "pipelines": 2, "evidence_crawler.demo": 2, "evidence_crawler.bundle": 2,
     "evidence_crawler.services": 3,
     "evidence_crawler.cli": 4, "evidence_crawler.commands": 4,
 }
 # modules that must not depend on each other within layer 2: spiders never import pipelines/storage
 FORBIDDEN = {("spiders", "pipelines"), ("spiders", "storage"), ("storage", "pipelines"), ("storage", "spiders"),
-             ("evidence_crawler.demo", "pipelines"), ("evidence_crawler.demo", "spiders")}
+             ("evidence_crawler.demo", "pipelines"), ("evidence_crawler.demo", "spiders"),
+             ("evidence_crawler.bundle", "pipelines"), ("evidence_crawler.bundle", "spiders"),
+             ("evidence_crawler.bundle", "storage")}
 
 
 def layer_of(module: str) -> tuple[str, int] | None:

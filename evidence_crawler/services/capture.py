@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,10 +25,21 @@ class CrawlRequest:
     start_urls: list[str]
     max_pages: int | None = None
     resume: str | None = None
+    loaded: LoadedProfile | None = None  # a profile built in memory (one-off ``capture URL``), not read from a file
+    settings: dict[str, Any] = field(default_factory=dict)  # extra Scrapy settings (render options)
 
 
 def preflight(config: EvidenceConfig, req: CrawlRequest) -> LoadedProfile:
-    loaded = load_profile(req.profile_path)  # ProfileError propagates with file:line: field: reason
+    # ProfileError propagates with file:line: field: reason
+    loaded = req.loaded or load_profile(req.profile_path)
+    if loaded.profile.render:
+        from evidence_crawler.browser.locate import BrowserNotFound, locate_chromium
+
+        try:
+            locate_chromium(config.chromium or None)
+        except BrowserNotFound as exc:
+            raise CaptureRefused(f"profile {loaded.profile.name} has render: {loaded.profile.render}, but {exc}") \
+                from None
     for url in req.start_urls:
         try:
             check_http_url(url)
@@ -77,6 +88,7 @@ def run_crawl(config: EvidenceConfig, req: CrawlRequest, on_progress: Callable[[
     else:
         capture_id = store.new_capture_id(loaded.profile.name)
     settings = build_settings(config, capture_id, bool(req.resume), store, log_level)
+    settings.update(req.settings, priority="cmdline")
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(log_level)
     crawler = process.create_crawler(StorefrontSpider)
@@ -90,4 +102,9 @@ def run_crawl(config: EvidenceConfig, req: CrawlRequest, on_progress: Callable[[
     session = getattr(crawler, "evidence_session", None)
     if session is None:
         raise CaptureRefused("the crawl did not start (see the log above)")
-    return session.summary()
+    summary = session.summary()
+    if summary.get("state") == "sealed" and config.s3_bucket:  # queued the moment it is sealed; never fails the crawl
+        from evidence_crawler.services.archive import archive_after_seal
+
+        summary["archive"] = archive_after_seal(config, store, summary["capture_id"])
+    return summary
