@@ -8,15 +8,14 @@ workers) cannot interleave or fork the chain. Appends are fsync'ed before the lo
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from evidence_crawler.locking import exclusive_lock
 from evidence_crawler.models import CustodyEvent
 from evidence_crawler.timeutil import iso
 
@@ -41,15 +40,8 @@ class CustodyLedger:
         self.path = Path(root) / "custody.jsonl"
         self.lock_path = Path(root) / "custody.lock"
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def _locked(self):
+        return exclusive_lock(self.lock_path)
 
     def _tail(self) -> tuple[int, str]:
         """Sequence number and hash of the last complete line (reads backwards, O(1) in ledger size)."""

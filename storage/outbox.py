@@ -14,7 +14,6 @@ archived.
 
 from __future__ import annotations
 
-import fcntl
 import sqlite3
 import threading
 import time
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evidence_crawler.locking import exclusive_lock
 from evidence_crawler.timeutil import iso
 
 PENDING, ARCHIVED, FAILED = "pending", "archived", "failed"
@@ -108,16 +108,9 @@ class ArchiveOutbox:
                 raise
             db.execute("COMMIT")
 
-    @contextmanager
-    def draining(self) -> Iterator[None]:
+    def draining(self):
         """One drainer per store at a time (scheduled crawls may finish together); others wait their turn."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.dir / "outbox.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        return exclusive_lock(self.dir / "outbox.lock")
 
     # --- writing -------------------------------------------------------------------------------
     def enqueue(self, capture_id: str, bucket: str, entries: list[dict[str, Any]]) -> int:

@@ -15,17 +15,15 @@ restarts, or a clock that jumps backwards, never runs a slot again.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evidence_crawler.cron import check_cron
+from evidence_crawler.locking import exclusive_lock
 from storage.local import write_json
 
 FORMAT = "evidence-crawler/schedules/1"
@@ -75,15 +73,8 @@ class ScheduleBook:
     def log_path(self, run_id: str) -> Path:
         return self.dir / "logs" / f"{run_id}.log"
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.dir / "schedules.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def _locked(self):
+        return exclusive_lock(self.dir / "schedules.lock")
 
     def _read(self) -> dict[str, Schedule]:
         if not self.path.exists():

@@ -9,7 +9,6 @@ archive/export, if asked for, succeeded), 1 when the run failed, was interrupted
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from rich.table import Table
 
 from evidence_crawler.commands.context import fail, print_json, store_root
 from evidence_crawler.cron import CronError, check_cron
+from evidence_crawler.locking import pid_alive
 
 schedule_app = typer.Typer(no_args_is_help=True, help="Scheduled crawls: add, list, remove, run.")
 
@@ -92,7 +92,7 @@ def list_(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] =
     now = utcnow()
     rows = []
     for s in _book(ctx).all():
-        running = s.running if s.running and _alive(s.running.get("pid")) else None
+        running = s.running if s.running and pid_alive(s.running.get("pid")) else None
         rows.append({**s.model_dump(), "running": running, "next_run": iso(next_run(s, now))})
     if as_json:
         return print_json(rows)
@@ -109,18 +109,6 @@ def list_(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] =
                       ("running now; last " if r["running"] else "") + result, last.get("capture_id") or "",
                       r["next_run"])
     Console().print(table)
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @schedule_app.command("remove")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.locking import pid_alive
 from evidence_crawler.models import CaptureState
 from storage.local import LocalStore
 
@@ -19,21 +19,11 @@ class CaptureNotFound(KeyError):
         return self.args[0]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def effective_state(state: dict[str, Any]) -> str:
     """``capturing`` only while its writer lives (same host); otherwise the capture is ``incomplete``."""
     if state.get("state") == CaptureState.CAPTURING:
         same_host = state.get("host") == socket.gethostname()
-        if same_host and not _alive(int(state.get("pid", 0))):
+        if same_host and not pid_alive(int(state.get("pid", 0))):
             return str(CaptureState.INCOMPLETE)
     return state.get("state", "unknown")
 

@@ -1,0 +1,38 @@
+"""Blocking advisory file locks and process liveness: the two primitives every store writer shares.
+
+The custody ledger, the schedules file and the S3 outbox each serialise writers with an exclusive
+``flock`` on a lock file next to the data; the kernel drops it when the holder dies (kill -9 included).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path`` (created if missing) for the ``with`` block; waits for it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def pid_alive(pid: int | None) -> bool:
+    """Whether a process with this pid exists on this host (a pid we may not signal still exists)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
