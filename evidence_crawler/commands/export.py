@@ -28,6 +28,8 @@ def export(ctx: typer.Context,
                                                           help="only items whose URL matches (re.search), and the "
                                                                "pages leading to them, in the manifest and report; "
                                                                "the sealed files and WARCs stay whole")] = None,
+           diff: Annotated[bool, typer.Option("--diff", help="add what changed between the first and the last "
+                                              "capture (evidence/diff.json and a report section)")] = False,
            no_timestamp: Annotated[bool, typer.Option("--no-timestamp", help="export without an RFC 3161 token "
                                                       "(the report says so prominently)")] = False,
            as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False) -> None:
@@ -39,7 +41,7 @@ def export(ctx: typer.Context,
     root = store_root(ctx)
     config = EvidenceConfig(store=root)
     req = ExportRequest(capture_ids=list(capture_ids), output=output.absolute(), case_ref=case_ref, title=title,
-                        lang=lang, items_only=items_only, timestamp=not no_timestamp)
+                        lang=lang, items_only=items_only, timestamp=not no_timestamp, diff=diff)
     try:
         result = export_bundle(config, LocalStore(root), req)
     except ExportUnusable as exc:

@@ -39,6 +39,7 @@ from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.hashing import digest_file
 from evidence_crawler.services.captures import CaptureNotFound, iter_jsonl, read_state
+from evidence_crawler.services.diff import DiffUnusable, diff_captures
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore
 
@@ -62,6 +63,7 @@ class ExportRequest:
     lang: str = "en"
     items_only: str | None = None
     timestamp: bool = True
+    diff: bool = False  # include evidence/diff.json + a report section: first capture vs last
     notes: list[str] = field(default_factory=list)
 
 
@@ -231,6 +233,9 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
                  if a["role"] == "warc"]
         w.add_bytes("indexes/index.cdx", _cdxj(warcs))
         w.add_bytes("pages/pages.jsonl", pages_jsonl(e for rc in report_caps for e in rc["entries"]))
+        diff = _diff(store, req) if req.diff else None
+        if diff is not None:
+            w.add_bytes(DIFF_MEMBER, json.dumps(diff, indent=2, ensure_ascii=False).encode() + b"\n")
         ids = set(req.capture_ids)
         mine = [line for line, e in zip(lines, events, strict=True) if e.get("capture_id") in ids]
         w.add_bytes(ev.CUSTODY, b"".join(mine))
@@ -242,6 +247,9 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
                     "case": {"reference": req.case_ref, "title": req.title, "lang": req.lang,
                              "exported_by": config.operator},
                     "items_only": req.items_only, "captures": summaries, "items": all_items, "custody": custody,
+                    "diff": {"member": DIFF_MEMBER, "old": diff["old"], "new": diff["new"],
+                             "added": len(diff["added"]), "removed": len(diff["removed"]),
+                             "changed": len(diff["changed"]), "unchanged": diff["unchanged"]} if diff else None,
                     "signing_key": {"fingerprint": key.fingerprint, "public_key": ev.PUBLIC_KEY},
                     "timestamps": {"requested_from": config.tsa_urls if req.timestamp else [],
                                    "disabled": not req.timestamp, "over": "sha256 of evidence/manifest.json"},
@@ -265,7 +273,7 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
             "case": {"reference": req.case_ref, "title": req.title}, "created": created,
             "exporter": config.operator, "software": SOFTWARE, "items": all_items, "tokens": token_info,
             "tsa_failures": failures, "timestamped": bool(tokens), "fingerprint": key.fingerprint,
-            "manifest_sha256": digest.hex(), "custody": custody, "items_only": req.items_only,
+            "manifest_sha256": digest.hex(), "custody": custody, "items_only": req.items_only, "diff": diff,
             "captures": [_report_capture(rc["cap"], rc["entries"], s) for rc, s in zip(report_caps, summaries,
                                                                                        strict=True)]}
         html = render_report(req.lang, report_ctx)
@@ -305,6 +313,19 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
             "timestamp_failures": failures, "timestamped": bool(tokens), "signed": True,
             "key_fingerprint": key.fingerprint, "evidence_manifest_sha256": digest.hex(), "lang": req.lang,
             "items": len(all_items), "items_only": req.items_only, "notes": req.notes}
+
+
+DIFF_MEMBER = "evidence/diff.json"
+
+
+def _diff(store: LocalStore, req: ExportRequest) -> dict[str, Any]:
+    """What changed between the first and the last capture given (same rules as ``evidence-crawler diff``)."""
+    if len(req.capture_ids) < 2:
+        raise ExportUnusable("--diff needs two captures: export OLD_ID NEW_ID --diff")
+    try:
+        return diff_captures(store, req.capture_ids[0], req.capture_ids[-1])
+    except DiffUnusable as exc:
+        raise ExportUnusable(f"--diff: {exc}") from None
 
 
 def _report_capture(cap: _Capture, entries: list[dict], summary: dict) -> dict[str, Any]:
