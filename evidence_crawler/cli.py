@@ -84,6 +84,8 @@ def crawl(profile: Annotated[Path, typer.Argument(help="site profile YAML")],
           ignore_robots: Annotated[bool, typer.Option("--ignore-robots", help="archive robots.txt but do "
                                                       "not obey it (recorded in the manifest)")] = False,
           resume: Annotated[str | None, typer.Option(help="resume an incomplete capture by id")] = None,
+          render: Annotated[bool, typer.Option("--render", help="render item pages in Chromium even if the "
+                                               "profile says render: false")] = False,
           as_json: Annotated[bool, typer.Option("--json", help="one JSON summary on stdout")] = False) -> None:
     """Crawl a storefront with a profile and seal the capture."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -111,7 +113,8 @@ def crawl(profile: Annotated[Path, typer.Argument(help="site profile YAML")],
 
     try:
         with progress:
-            summary = run_crawl(config, CrawlRequest(str(profile), list(start_url or []), max_pages, resume),
+            summary = run_crawl(config, CrawlRequest(str(profile), list(start_url or []), max_pages, resume,
+                                                      render=render),
                                 on_progress, log_level="INFO" if State.verbose else "WARNING")
     except (ProfileError, CaptureRefused) as exc:
         _fail(str(exc))

@@ -130,7 +130,8 @@ def test_run_once_records_render_archive_and_export_honestly(cli, write_profile,
         proc = cli.run("schedule", "run-once", "tiny", "--json")
     record = json.loads(proc.stdout)
     assert record["result"] == "sealed" and record["trigger"] == "manual"
-    assert "rendering is not implemented" in record["render"]
+    manifest = json.loads((cli.store / "captures" / record["capture_id"] / "manifest.json").read_text())
+    assert manifest["browser"]["render"] is True  # --render reached the crawl: item pages were rendered
     assert record["export"]["ok"] is False and record["export"]["reason"].startswith("export failed: ")
     assert record["archive"]["ok"] or record["archive"]["reason"].startswith("archive failed: ")
     assert proc.returncode == 1  # sealed, but what the schedule asked for afterwards did not all happen

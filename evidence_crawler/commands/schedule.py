@@ -47,8 +47,8 @@ def add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="schedule n
                                                     "destinations")] = False,
         ignore_robots: Annotated[bool, typer.Option("--ignore-robots", help="archive robots.txt but do not "
                                                     "obey it")] = False,
-        render: Annotated[bool, typer.Option("--render", help="ask for browser rendering (not implemented "
-                                             "yet: recorded in each run)")] = False,
+        render: Annotated[bool, typer.Option("--render", help="render item pages in Chromium (crawl "
+                                             "--render)")] = False,
         archive: Annotated[bool, typer.Option("--archive", help="archive push each sealed capture")] = False,
         export_to: Annotated[Path | None, typer.Option("--export-to", help="export each sealed capture "
                                                         "to DIR/<id>.wacz")] = None) -> None:
@@ -79,8 +79,7 @@ def add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="schedule n
     except ScheduleError as exc:
         fail(str(exc))
     Console().print(f"schedule [bold]{name}[/]: {loaded.profile.name} at '{cron}' (UTC); next run "
-                    f"{iso(next_run(schedule, utcnow()))}" + ("; rendering is not implemented yet, runs will "
-                                                              "record that" if render else ""))
+                    f"{iso(next_run(schedule, utcnow()))}" + ("; item pages rendered in Chromium" if render else ""))
 
 
 @schedule_app.command("list")

@@ -27,11 +27,14 @@ class CrawlRequest:
     resume: str | None = None
     loaded: LoadedProfile | None = None  # a profile built in memory (one-off ``capture URL``), not read from a file
     settings: dict[str, Any] = field(default_factory=dict)  # extra Scrapy settings (render options)
+    render: bool = False  # --render: render item pages even if the profile says render: false
 
 
 def preflight(config: EvidenceConfig, req: CrawlRequest) -> LoadedProfile:
     # ProfileError propagates with file:line: field: reason
     loaded = req.loaded or load_profile(req.profile_path)
+    if req.render and not loaded.profile.render:  # stated in the manifest's browser section (render mode)
+        loaded = loaded.model_copy(update={"profile": loaded.profile.model_copy(update={"render": True})})
     if loaded.profile.render:
         from evidence_crawler.browser.locate import BrowserNotFound, locate_chromium
 

@@ -39,7 +39,6 @@ from storage.schedules import Schedule, ScheduleBook
 
 log = logging.getLogger("evidence_crawler.scheduler")
 
-RENDER_UNAVAILABLE = "requested, but browser rendering is not implemented in this version: captured without it"
 
 
 def cli_command() -> list[str]:
@@ -58,6 +57,8 @@ def crawl_args(schedule: Schedule) -> list[str]:
         args.append("--allow-private")
     if schedule.ignore_robots:
         args.append("--ignore-robots")
+    if schedule.render:
+        args.append("--render")
     return args
 
 
@@ -149,8 +150,6 @@ class ScheduledRunner:
         return record
 
     def _crawl(self, schedule: Schedule, record: dict[str, Any], lock_fd: int) -> None:
-        if schedule.render:
-            record["render"] = RENDER_UNAVAILABLE
         if self.stopping:
             record.update(result="interrupted", capture_id=None, reason="scheduler stopping (SIGTERM)")
             return
