@@ -22,7 +22,6 @@ from pathlib import Path
 
 import blake3
 from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
@@ -92,7 +91,9 @@ class RotatingWarcWriter:
     """
 
     def __init__(self, folder: Path, prefix: str, rotate_bytes: int, warcinfo: dict[str, str],
-                 compress_level: int = 6, queue_size: int = 256, queue_bytes: int = 64 << 20) -> None:
+                 compress_level: int = 1, queue_size: int = 256, queue_bytes: int = 64 << 20) -> None:
+        # gzip level 1: ~13% larger WARCs than level 9 (measured on the books corpus) for a quarter of the CPU;
+        # every record is still its own gzip member, as WARC readers expect
         self.folder = folder
         self.prefix = prefix
         self.rotate_bytes = rotate_bytes
@@ -148,22 +149,17 @@ class RotatingWarcWriter:
         resp_headers = [(f"X-Archive-Orig-{k}" if k.lower() in HOP_BY_HOP_RENAMED else k, v)
                         for k, v in ex.response_headers]
         ip = {"WARC-IP-Address": ex.ip} if ex.ip else {}
-        response = builder.create_warc_record(
-            ex.url, "response", payload=io.BytesIO(ex.body), length=len(ex.body),
-            http_headers=StatusAndHeaders(f"{ex.status} {_reason(ex.status)}", resp_headers, protocol=ex.protocol),
-            warc_headers_dict={"WARC-Record-ID": response_id, "WARC-Date": _warc_date(ex.fetched_at),
-                               "WARC-Payload-Digest": sha256_b32(sha256),
-                               "WARC-X-Payload-BLAKE3": f"blake3:{body_digests.blake3}",
-                               "WARC-Concurrent-To": request_id, **ip, **ex.extra_warc_headers},
-        )
-        request = builder.create_warc_record(
-            ex.url, "request", payload=io.BytesIO(ex.request_body), length=len(ex.request_body),
-            http_headers=StatusAndHeaders(f"{ex.method} {_request_target(ex.url)}", ex.request_headers,
-                                          protocol=ex.protocol, is_http_request=True),
-            warc_headers_dict={"WARC-Record-ID": request_id, "WARC-Date": _warc_date(ex.fetched_at),
-                               "WARC-Concurrent-To": response_id, **ip},
-        )
-        return [_serialise(builder, response), _serialise(builder, request)], request_id, body_digests
+        date = _warc_date(ex.fetched_at)
+        response = _http_record(
+            "response", ex.url, f"{ex.protocol} {ex.status} {_reason(ex.status)}", resp_headers, ex.body,
+            {"WARC-Record-ID": response_id, "WARC-Date": date, "WARC-Payload-Digest": sha256_b32(sha256),
+             "WARC-X-Payload-BLAKE3": f"blake3:{body_digests.blake3}", "WARC-Concurrent-To": request_id,
+             **ip, **ex.extra_warc_headers})
+        request = _http_record(
+            "request", ex.url, f"{ex.method} {_request_target(ex.url)} {ex.protocol}", ex.request_headers,
+            ex.request_body, {"WARC-Record-ID": request_id, "WARC-Date": date, "WARC-Concurrent-To": response_id,
+                              **ip})
+        return [response, request], request_id, body_digests
 
     def write_metadata(self, url: str, content: bytes, content_type: str, refers_to: str | None) -> str:
         """A ``metadata`` record (TLS certificate chain, crawl notes), optionally tied to a record."""
@@ -262,6 +258,26 @@ class RotatingWarcWriter:
             self._close_file()
         except OSError as exc:
             self.error = self.error or exc
+
+
+def _http_record(kind: str, url: str, first_line: str, headers: list[tuple[str, str]], body: bytes,
+                 warc_headers: dict[str, str]) -> bytes:
+    """One uncompressed WARC 1.1 ``request``/``response`` record.
+
+    Written directly rather than through warcio's record builder: the format is a header block and a
+    byte count, and the builder's pure-Python stream copying and digesting held the GIL long enough to
+    slow the crawl thread by a tenth. warcio still writes warcinfo/metadata records and reads and checks
+    everything (``warcio check`` and ``captures verify`` run on every capture in the tests).
+    """
+    http = (first_line + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n").encode("latin-1")
+    block = hashlib.sha256(http)
+    block.update(body)
+    fields = {"WARC-Type": kind, **warc_headers, "WARC-Target-URI": url,
+              "Content-Type": f"application/http; msgtype={kind}",
+              "WARC-Block-Digest": sha256_b32(block.hexdigest()), "Content-Length": str(len(http) + len(body))}
+    head = (f"WARC/{WARC_VERSION}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n"
+            ).encode("utf-8")
+    return b"".join((head, http, body, b"\r\n\r\n"))
 
 
 def _serialise(builder: Sha256WARCWriter, record) -> bytes:
