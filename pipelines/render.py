@@ -47,7 +47,7 @@ class RenderMiddleware:
         profile = getattr(crawler.spider, "profile", None)
         mode = getattr(profile, "render", False)
         if not mode:
-            raise NotConfigured("the profile does not ask for rendering (render: false)")
+            raise NotConfigured  # no message: Scrapy would log every non-rendering crawl as a WARNING
         from evidence_crawler.browser.locate import locate_chromium
         from evidence_crawler.browser.options import RenderOptions
         from evidence_crawler.browser.pool import BrowserPool
