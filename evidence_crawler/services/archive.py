@@ -23,7 +23,7 @@ from typing import Any
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.hashing import digest_file
-from evidence_crawler.services.captures import CaptureNotFound, read_state
+from evidence_crawler.services.captures import CaptureNotFound, read_state, require_sealed
 from storage.local import LocalStore
 from storage.outbox import ARCHIVED, FAILED, PENDING, ArchiveOutbox, OutboxEntry
 from storage.s3 import RetentionPolicy, S3ObjectLockStore, init_bucket
@@ -72,13 +72,7 @@ def open_archive(config: EvidenceConfig, store: LocalStore, allow_unlocked: bool
 
 
 def sealed_state(store: LocalStore, capture_id: str) -> dict[str, Any]:
-    try:
-        state = read_state(store, capture_id)
-    except CaptureNotFound as exc:
-        raise ArchiveUnusable(str(exc)) from None
-    if state["state"] != "sealed":
-        raise ArchiveUnusable(f"capture {capture_id} is {state['state']}, not sealed: nothing to archive")
-    return state
+    return require_sealed(store, capture_id, ArchiveUnusable, "nothing to archive")
 
 
 def capture_objects(store: LocalStore, capture_id: str, s3: S3ObjectLockStore) -> list[dict[str, Any]]:

@@ -36,6 +36,17 @@ def read_state(store: LocalStore, capture_id: str) -> dict[str, Any]:
     return {**state, "state": effective_state(state)}
 
 
+def require_sealed(store: LocalStore, capture_id: str, error: type[Exception], purpose: str) -> dict[str, Any]:
+    """The state of a sealed capture; otherwise ``error`` carrying the one line the operator needs."""
+    try:
+        state = read_state(store, capture_id)
+    except (CaptureNotFound, ValueError) as exc:
+        raise error(str(exc)) from None
+    if state["state"] != CaptureState.SEALED:
+        raise error(f"capture {capture_id} is {state['state']}, not sealed: {purpose}")
+    return state
+
+
 def list_captures(store: LocalStore) -> list[dict[str, Any]]:
     out = []
     for cid in store.capture_ids():

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from evidence_crawler.profile import ProfileError, parse_profile
-from evidence_crawler.services.captures import CaptureNotFound, capture_file, iter_jsonl, load_manifest, read_state
+from evidence_crawler.services.captures import capture_file, iter_jsonl, load_manifest, require_sealed
 from storage.local import LocalStore
 
 DEFAULT_OFFER_KEY = "format"
@@ -28,13 +28,7 @@ class DiffUnusable(Exception):
 
 
 def _sealed(store: LocalStore, capture_id: str) -> dict[str, Any]:
-    try:
-        state = read_state(store, capture_id)
-    except (CaptureNotFound, ValueError) as exc:
-        raise DiffUnusable(str(exc)) from None
-    if state["state"] != "sealed":
-        raise DiffUnusable(f"capture {capture_id} is {state['state']}, not sealed: only sealed captures can be "
-                           "compared")
+    require_sealed(store, capture_id, DiffUnusable, "only sealed captures can be compared")
     manifest = load_manifest(store, capture_id)
     if manifest is None:
         raise DiffUnusable(f"capture {capture_id}: manifest.json is missing")

@@ -38,7 +38,7 @@ from evidence_crawler.bundle.timestamp import TimestampError, inspect_token, req
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.hashing import digest_file
-from evidence_crawler.services.captures import CaptureNotFound, iter_jsonl, read_state
+from evidence_crawler.services.captures import iter_jsonl, require_sealed
 from evidence_crawler.services.diff import DiffUnusable, diff_captures
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore
@@ -77,13 +77,7 @@ class _Capture:
 
 
 def _load_capture(store: LocalStore, ledger_events: list[dict], capture_id: str) -> _Capture:
-    try:
-        state = read_state(store, capture_id)
-    except (CaptureNotFound, ValueError) as exc:
-        raise ExportUnusable(str(exc)) from None
-    if state["state"] != "sealed":
-        raise ExportUnusable(f"capture {capture_id} is {state['state']}, not sealed: only sealed captures "
-                             "can be exported")
+    require_sealed(store, capture_id, ExportUnusable, "only sealed captures can be exported")
     d = store.capture_dir(capture_id)
     data = (d / "manifest.json").read_bytes()
     sealed = [e for e in ledger_events if e["capture_id"] == capture_id and e["event"] == "capture_sealed"]

@@ -16,7 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.hashing import digest_file
-from evidence_crawler.services.captures import CaptureNotFound, iter_jsonl, read_state
+from evidence_crawler.services.captures import iter_jsonl, require_sealed
 from storage.local import LocalStore
 
 
@@ -91,12 +91,7 @@ def _check_warc(path: Path, name: str, pages: dict[tuple[str, int], dict], repor
 
 
 def verify_capture(store: LocalStore, capture_id: str) -> VerifyReport:
-    try:
-        state = read_state(store, capture_id)
-    except CaptureNotFound as exc:
-        raise Unusable(str(exc)) from None
-    if state["state"] != "sealed":
-        raise Unusable(f"capture {capture_id} is {state['state']}, not sealed: nothing to verify")
+    require_sealed(store, capture_id, Unusable, "nothing to verify")
     d = store.capture_dir(capture_id)
     report = VerifyReport(capture_id)
     ledger = CustodyLedger(store.root)
