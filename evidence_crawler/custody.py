@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from evidence_crawler.locking import exclusive_lock
+from evidence_crawler.locking import append_durably, exclusive_lock
 from evidence_crawler.models import CustodyEvent
 from evidence_crawler.timeutil import iso
 
@@ -66,13 +66,7 @@ class CustodyLedger:
             fields = {"seq": seq + 1, "ts": iso(), "event": event, "capture_id": capture_id,
                       "data": data, "prev": prev}
             fields["hash"] = event_hash(fields)
-            line = canonical(fields) + b"\n"
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, line)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            append_durably(self.path, canonical(fields) + b"\n")
             return CustodyEvent(**fields)
 
     def events(self, capture_id: str | None = None) -> Iterator[CustodyEvent]:

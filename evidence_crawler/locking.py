@@ -1,4 +1,4 @@
-"""Blocking advisory file locks and process liveness: the two primitives every store writer shares.
+"""Blocking advisory file locks, durable appends and process liveness: what every store writer shares.
 
 The custody ledger, the schedules file and the S3 outbox each serialise writers with an exclusive
 ``flock`` on a lock file next to the data; the kernel drops it when the holder dies (kill -9 included).
@@ -36,3 +36,13 @@ def pid_alive(pid: int | None) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def append_durably(path: Path, data: bytes) -> None:
+    """Append ``data`` in one ``write`` (O_APPEND) and fsync before returning; call it under the file's lock."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)

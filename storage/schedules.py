@@ -16,14 +16,13 @@ restarts, or a clock that jumps backwards, never runs a slot again.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evidence_crawler.cron import check_cron
-from evidence_crawler.locking import exclusive_lock
+from evidence_crawler.locking import append_durably, exclusive_lock
 from storage.local import write_json
 
 FORMAT = "evidence-crawler/schedules/1"
@@ -139,12 +138,7 @@ class ScheduleBook:
     def append_run(self, record: dict[str, Any]) -> None:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
         with self._locked():
-            fd = os.open(self.runs_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            try:
-                os.write(fd, line)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            append_durably(self.runs_path, line)
 
     def runs(self, name: str | None = None) -> list[dict[str, Any]]:
         if not self.runs_path.exists():
