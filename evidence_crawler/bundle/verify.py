@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zipfile import ZipInfo
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -79,25 +82,30 @@ class _Bundle:
 
 
 def _scan_all(b: _Bundle) -> None:
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="warc-records") as pool:
+        for name, info in b.z.members.items():
+            _scan_one(b, name, info, pool)
+
+
+def _scan_one(b: _Bundle, name: str, info: ZipInfo, pool: Executor) -> None:
     small = (".json", ".jsonl", ".pem", ".sig", ".tsr", ".yaml", ".txt")
-    for name, info in b.z.members.items():
-        is_warc = name.startswith("archive/") and name.endswith((".warc.gz", ".warc"))
-        try:
-            with b.z.open(name) as raw:
-                if not is_warc and name.endswith(small) and info.file_size <= MAX_DOC_BYTES:
-                    data = raw.read()
-                    b.docs[name] = data
-                    scan = scan_member(_Bytes(data), name, False)
-                else:
-                    scan = scan_member(raw, name, is_warc)
-        except Exception as exc:  # noqa: BLE001 - zipfile errors on one member name that member
-            b.problem(f"{name}: unreadable member ({type(exc).__name__}: {exc}); content altered?")
-            continue
-        b.scans[name] = scan
-        b.report.problems.extend(scan.problems)
-        b.report.count("members")
-        b.report.count("bytes", scan.size)
-        b.report.count("warc_records", scan.records)
+    is_warc = name.startswith("archive/") and name.endswith((".warc.gz", ".warc"))
+    try:
+        with b.z.open(name) as raw:
+            if not is_warc and name.endswith(small) and info.file_size <= MAX_DOC_BYTES:
+                data = raw.read()
+                b.docs[name] = data
+                scan = scan_member(_Bytes(data), name, False)
+            else:
+                scan = scan_member(raw, name, is_warc, pool)
+    except Exception as exc:  # noqa: BLE001 - zipfile errors on one member name that member
+        b.problem(f"{name}: unreadable member ({type(exc).__name__}: {exc}); content altered?")
+        return
+    b.scans[name] = scan
+    b.report.problems.extend(scan.problems)
+    b.report.count("members")
+    b.report.count("bytes", scan.size)
+    b.report.count("warc_records", scan.records)
 
 
 class _Bytes:

@@ -1,0 +1,137 @@
+"""Every record of a gzip-per-record WARC checked on all cores, while the member is read once, in windows.
+
+Where a record starts is only known once the previous gzip member has been inflated, so the records
+of a window (``WINDOW`` compressed bytes) are inflated speculatively, in parallel: every place where
+the gzip magic (1f 8b 08) occurs is a candidate start and is inflated as a task
+(:class:`~evidence_crawler.bundle.recordcheck.GzipRecord`); then the chain is walked from the
+member's first byte, each record's end being the next one's start. A candidate that lies inside a
+record (the magic occurring by chance in compressed data, about once per 16 MB) is discarded, at the
+cost of the little work zlib does before it rejects it. The outcome is exactly that of a sequential
+read: what a record's check says depends only on the bytes from its start.
+
+A record that runs past its window carries on with the next window (its inflate state kept), so
+memory stays at two windows plus one inflate step per thread, whatever the size of a record.
+
+A damaged gzip member is named with its offset (and URI, when its headers were readable); checking
+resumes at the next candidate that inflates cleanly, so one bad record does not hide the others.
+"""
+
+from __future__ import annotations
+
+import bisect
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, BinaryIO
+
+from evidence_crawler.bundle.recordcheck import GZIP_MAGIC, GzipCorrupt, GzipRecord
+
+if TYPE_CHECKING:
+    from evidence_crawler.bundle.memberscan import MemberScan
+
+WINDOW = 8 << 20  # compressed bytes read (and inflated in parallel) at a time
+
+
+def _inflate(rec: GzipRecord, data: memoryview) -> tuple[GzipRecord, str | None]:
+    try:
+        rec.feed(data)
+    except GzipCorrupt as exc:
+        return rec, str(exc)
+    return rec, None
+
+
+@dataclass
+class _Window:
+    base: int  # member offset of data[0]
+    data: bytes
+    starts: list[int] = field(default_factory=list)  # member offsets of candidate starts, ascending
+    tasks: dict[int, Future] = field(default_factory=dict)
+
+    @property
+    def end(self) -> int:
+        return self.base + len(self.data)
+
+    def submit(self, pool: Executor) -> _Window:
+        view, find = memoryview(self.data), self.data.find
+        pos = find(GZIP_MAGIC)
+        while pos >= 0:
+            self.starts.append(self.base + pos)
+            self.tasks[self.base + pos] = pool.submit(_inflate, GzipRecord(self.base + pos), view[pos:])
+            pos = find(GZIP_MAGIC, pos + 1)
+        return self
+
+    def next_start(self, after: int) -> int:
+        i = bisect.bisect_right(self.starts, after)
+        return self.starts[i] if i < len(self.starts) else self.end
+
+
+class _Chain:
+    def __init__(self, name: str, scan: MemberScan) -> None:
+        self.name, self.scan = name, scan
+        self.cursor = 0
+        self.pending: GzipRecord | None = None  # the chain's record that ran past the last window
+        self.bad: tuple[int, str | None, str] | None = None  # first unreadable record: offset, URI, why
+
+    def walk(self, win: _Window, more: bool) -> None:
+        while self.cursor < win.end:
+            rel = self.cursor - win.base
+            if self.pending is not None:
+                rec, err = _inflate(self.pending, memoryview(win.data)[rel:])
+                self.pending = None
+            elif self.cursor in win.tasks:
+                rec, err = win.tasks.pop(self.cursor).result()
+            elif self.bad is not None:
+                self.cursor = win.next_start(self.cursor)
+                continue
+            else:  # no gzip magic here (or it straddles two windows): zlib tells which
+                rec, err = _inflate(GzipRecord(self.cursor), memoryview(win.data)[rel:])
+            self._settle(rec, err, win, more)
+
+    def _settle(self, rec: GzipRecord, err: str | None, win: _Window, more: bool) -> None:
+        if err is not None:
+            if self.bad is None:
+                self.bad = (rec.offset, rec.uri, err)
+            self.cursor = win.next_start(rec.offset)
+            return
+        if not rec.done:
+            if more:
+                self.pending, self.cursor = rec, win.end
+            else:
+                self._problem(rec.offset, rec.uri, rec.ended_early())
+                self.cursor = win.end
+            return
+        if self.bad is not None:
+            self._resumed(f"checking resumed at the next intact record, offset {rec.offset}")
+        self.scan.records += 1
+        if rec.problems:
+            self._problem(rec.offset, rec.uri, "; ".join(rec.problems))
+        elif rec.rec_type == "response" and rec.payload_sha256:
+            self.scan.payloads[rec.offset] = rec.payload_sha256
+        self.cursor = rec.offset + rec.consumed
+
+    def _problem(self, offset: int, uri: str | None, text: str) -> None:
+        self.scan.problems.append(f"{self.name} record at offset {offset} ({uri or 'headers unreadable'}): {text}")
+
+    def _resumed(self, how: str) -> None:
+        offset, uri, why = self.bad
+        self._problem(offset, uri, f"unreadable gzip member ({why}); {how}")
+        self.bad = None
+
+    def close(self) -> None:
+        if self.bad is not None:
+            self._resumed("no intact record after it")
+
+
+def scan_gzip_warc(head: bytes, reader: BinaryIO, name: str, scan: MemberScan, pool: Executor) -> None:
+    """Check every record of a ``.warc.gz`` that starts with ``head``; ``reader`` gives the rest."""
+    chain = _Chain(name, scan)
+    win = _Window(0, head + reader.read(WINDOW - len(head))).submit(pool)
+    while win is not None:
+        data = reader.read(WINDOW)
+        nxt = _Window(win.end, data).submit(pool) if data else None
+        try:
+            chain.walk(win, more=nxt is not None)
+        finally:
+            for fut in win.tasks.values():  # false candidates: their result is not needed
+                fut.cancel()
+        win = nxt
+    chain.close()
