@@ -19,6 +19,7 @@ from rich.table import Table
 from evidence_crawler.commands.archive import archive_app
 from evidence_crawler.commands.capture import capture
 from evidence_crawler.commands.diffcmd import diff, history
+from evidence_crawler.commands.distributed import crawl_distributed, crawl_status, worker
 from evidence_crawler.commands.export import export
 from evidence_crawler.commands.keys import keys_app
 from evidence_crawler.commands.schedule import schedule_app
@@ -40,6 +41,8 @@ app.command("export")(export)
 app.add_typer(keys_app, name="keys")
 app.command("verify")(verify_bundle)
 app.command("capture")(capture)
+app.command("worker")(worker)
+app.command("crawl-status")(crawl_status)
 err = Console(stderr=True)
 
 
@@ -86,6 +89,9 @@ def crawl(profile: Annotated[Path, typer.Argument(help="site profile YAML")],
           resume: Annotated[str | None, typer.Option(help="resume an incomplete capture by id")] = None,
           render: Annotated[bool, typer.Option("--render", help="render item pages in Chromium even if the "
                                                "profile says render: false")] = False,
+          redis: Annotated[str | None, typer.Option("--redis", metavar="URL", help="distributed: seed a shared "
+                                                    "frontier in Redis for `worker`s, then merge and seal their "
+                                                    "parts")] = None,
           as_json: Annotated[bool, typer.Option("--json", help="one JSON summary on stdout")] = False) -> None:
     """Crawl a storefront with a profile and seal the capture."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -111,11 +117,15 @@ def crawl(profile: Annotated[Path, typer.Argument(help="site profile YAML")],
             counts["item"] += n
             progress.update(task, items=counts["item"])
 
+    request = CrawlRequest(str(profile), list(start_url or []), max_pages, resume, render=render)
+    if redis and resume:
+        _fail("--resume is for local captures; a distributed capture survives worker deaths by itself")
     try:
-        with progress:
-            summary = run_crawl(config, CrawlRequest(str(profile), list(start_url or []), max_pages, resume,
-                                                      render=render),
-                                on_progress, log_level="INFO" if State.verbose else "WARNING")
+        if redis:
+            summary = crawl_distributed(config, request, redis, as_json)
+        else:
+            with progress:
+                summary = run_crawl(config, request, on_progress, log_level="INFO" if State.verbose else "WARNING")
     except (ProfileError, CaptureRefused) as exc:
         _fail(str(exc))
     except KeyError as exc:
@@ -156,7 +166,8 @@ def captures_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
     table = Table("id", "profile", "state", "started (UTC)", "pages", "items")
     for r in rows:
         c = r.get("counts") or {}
-        table.add_row(r["id"], r["profile"], r["state"], r["started_at"], str(c.get("pages", "")),
+        state = f"{r['state']} (worker part)" if r.get("part_of") else r["state"]
+        table.add_row(r["id"], r["profile"], state, r["started_at"], str(c.get("pages", "")),
                       str(c.get("items", "")))
     Console().print(table)
 

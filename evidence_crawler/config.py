@@ -45,6 +45,12 @@ class EvidenceConfig(BaseSettings):
     # WARC output
     warc_rotate_bytes: int = Field(256 * 1024 * 1024, description="start a new WARC file past this size")
 
+    # distributed crawling (crawl --redis, worker): shared frontier in Redis via scrapy-redis
+    redis_url: str = Field("", description="redis://[:password@]host:port/db for crawl --redis, worker, crawl-status")
+    worker_heartbeat_s: float = Field(1.0, gt=0, description="how often a worker says it is alive")
+    worker_dead_after_s: float = Field(10.0, gt=0, description="a worker silent this long is dead: its work "
+                                                               "is re-queued and its part left out")
+
     # S3 archive (storage/s3.py). Credentials, region, profile and endpoint come from boto3's standard chain
     # (AWS_PROFILE, AWS_ACCESS_KEY_ID, ~/.aws/config, AWS_ENDPOINT_URL), never from here.
     s3_bucket: str = Field("", description="archive every sealed capture to this bucket; empty = off")

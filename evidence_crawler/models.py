@@ -5,6 +5,7 @@ Nothing here imports from the rest of the project, so every layer (and the offli
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -42,7 +43,7 @@ class Artifact(Frozen):
 
     name: str  # name inside the capture's artifacts/ folder
     role: Literal["warc", "pages", "items", "errors", "profile", "manifest",
-                  "screenshot", "screenshot_viewport", "pdf", "dom", "renders"]
+                  "screenshot", "screenshot_viewport", "pdf", "dom", "renders", "part_manifest"]
     path: str  # relative to the store root (the content-addressed object)
     sha256: str
     blake3: str
@@ -74,6 +75,10 @@ class PageRecord(Frozen):
     tls_certificate_sha256: str | None = None
     robots: bool = False  # the exchange fetched a robots.txt
     partial: bool = False  # the connection broke mid-body: what arrived is kept, marked partial
+    # distributed captures (added when the coordinator merges the workers' parts)
+    worker: str | None = None  # which worker fetched it
+    host: str | None = None  # on which machine
+    duplicate_of: str | None = None  # record id of the same URL with identical bytes fetched earlier
 
 
 class PageRef(Frozen):
@@ -105,6 +110,11 @@ class Item(Frozen):
     encoding: str | None = None  # how the page text was decoded, and why (see charset.py)
     source: Literal["profile", "schema.org", "link"] = "profile"
     duplicate_of: str | None = None  # URL of an identical item already recorded in this capture
+
+    def identity(self) -> tuple[str, str]:
+        """Same identity = the same item: same page bytes (products) and the same fields and offers."""
+        fields_key = json.dumps([self.kind, self.fields, self.offers], sort_keys=True, ensure_ascii=False)
+        return (self.page_sha256 if self.kind == "product" else "", fields_key)
 
 
 class CaptureError(Frozen):

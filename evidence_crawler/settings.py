@@ -18,10 +18,15 @@ DOWNLOADER_MIDDLEWARES = {
     "pipelines.replay.ResumeReplayMiddleware": 960,  # on resume, recorded pages come from our own WARC
     # 500: below decoding (590) and redirects (600); NotConfigured unless the profile says render: true|all
     "pipelines.render.RenderMiddleware": 500,
+    # Scrapy's, with a fix: requests waiting for robots.txt were let through unchecked (see the module)
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "pipelines.robots.RobotsTxtMiddleware": 100,
 }
 ITEM_PIPELINES = {"pipelines.items.ItemRecordPipeline": 300}
 # Opened before the downloader and pipelines exist; every evidence component finds the session on the crawler
-EXTENSIONS = {"pipelines.session.CaptureSessionExtension": 0}
+EXTENSIONS = {"pipelines.session.CaptureSessionExtension": 0,
+              # NotConfigured unless this process is a worker of a distributed capture (crawl --redis)
+              "pipelines.frontier.DistributedWorkerExtension": 10}
 
 ADDONS: dict = {}
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -10,23 +10,42 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.environment import environment_statement
 from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureState
 from evidence_crawler.timeutil import iso
-from storage.local import write_json
+from storage.local import LocalStore, write_json
 
 if TYPE_CHECKING:
     from pipelines.session import CaptureSession
 
 
-def _store_artifact(session: CaptureSession, path, name: str, role: str) -> Artifact:
-    obj = session.store.put_file(path)
-    session.store.link_artifact(session.capture_id, name, obj.digests.sha256)
+def store_artifact(store: LocalStore, ledger: CustodyLedger, capture_id: str, path, name: str,
+                   role: str) -> Artifact:
+    """Hash and store one file as a read-only object, name it in the capture, announce it in custody."""
+    obj = store.put_file(path)
+    store.link_artifact(capture_id, name, obj.digests.sha256)
     art = Artifact(name=name, role=role, path=obj.key, sha256=obj.digests.sha256,
                    blake3=obj.digests.blake3, size=obj.digests.size)
-    session.ledger.append("artifact_written", session.capture_id, name=name, role=role,
-                          sha256=art.sha256, blake3=art.blake3, size=art.size)
+    ledger.append("artifact_written", capture_id, name=name, role=role,
+                  sha256=art.sha256, blake3=art.blake3, size=art.size)
     return art
+
+
+def _store_artifact(session: CaptureSession, path, name: str, role: str) -> Artifact:
+    return store_artifact(session.store, session.ledger, session.capture_id, path, name, role)
+
+
+def seal_manifest(store: LocalStore, ledger: CustodyLedger, capture_id: str, manifest: dict[str, Any],
+                  counts: dict[str, int]) -> tuple[Any, Any, Any]:
+    """Write manifest.json (atomic, read-only), store it, then the ``capture_sealed`` event naming its hash."""
+    manifest_path = store.capture_dir(capture_id) / "manifest.json"
+    data = write_json(manifest_path, manifest, read_only=True)
+    obj = store.put_file(manifest_path)
+    event = ledger.append("capture_sealed", capture_id, manifest_sha256=obj.digests.sha256,
+                          manifest_blake3=obj.digests.blake3, manifest_size=len(data),
+                          artifacts=len(manifest["artifacts"]), pages=counts["pages"], items=counts["items"])
+    return manifest_path, obj, event
 
 
 def seal_capture(session: CaptureSession, finish_reason: str) -> dict[str, Any]:
@@ -62,13 +81,8 @@ def seal_capture(session: CaptureSession, finish_reason: str) -> dict[str, Any]:
         **session.extra_manifest,
         "artifacts": [a.model_dump() for a in artifacts],
     }
-    manifest_path = session.dir / "manifest.json"
-    data = write_json(manifest_path, manifest, read_only=True)
-    obj = session.store.put_file(manifest_path)
-    event = session.ledger.append("capture_sealed", session.capture_id, manifest_sha256=obj.digests.sha256,
-                                  manifest_blake3=obj.digests.blake3, manifest_size=len(data),
-                                  artifacts=len(artifacts), pages=session.pages.count,
-                                  items=session.items_counted)
+    manifest_path, obj, event = seal_manifest(session.store, session.ledger, session.capture_id, manifest,
+                                              manifest["counts"])
     session.seal_result = {"manifest": str(manifest_path), "manifest_sha256": obj.digests.sha256,
                            "warc_files": [str(session.dir / "artifacts" / a.name)
                                           for a in artifacts if a.role == "warc"],

@@ -30,7 +30,7 @@ CAPTURE_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_MAXSIZE", "DOWNLOA
                     "AUTOTHROTTLE_ENABLED", "AUTOTHROTTLE_TARGET_CONCURRENCY", "DOWNLOAD_DELAY", "DEPTH_LIMIT",
                     "CLOSESPIDER_PAGECOUNT", "COOKIES_ENABLED", "EVIDENCE_ALLOW_PRIVATE",
                     "EVIDENCE_IGNORE_ROBOTS", "EVIDENCE_WARC_ROTATE_BYTES", "JOBDIR",
-                    "EVIDENCE_SCHEDULE", "EVIDENCE_S3_ALLOW_UNLOCKED")
+                    "EVIDENCE_SCHEDULE", "EVIDENCE_S3_ALLOW_UNLOCKED", "EVIDENCE_PART_OF")
 
 
 class JsonLines:
@@ -97,6 +97,8 @@ class CaptureSession:
         # added by optional components (browser rendering): more sealed files, more manifest sections
         self.extra_artifacts: list[tuple[Path, str]] = []  # (working file, artifact role)
         self.extra_manifest: dict[str, Any] = {}
+        # a worker's share of a distributed capture (sealed on its own, merged by the coordinator)
+        self.part_of: str | None = settings.get("EVIDENCE_PART_OF") or None
 
     # --- lifecycle -----------------------------------------------------------------------------
     def open(self) -> None:
@@ -113,7 +115,8 @@ class CaptureSession:
             (self.work / "profile.yaml").write_text(self.loaded.text, encoding="utf-8")
             self.ledger.append("capture_started", self.capture_id, profile=self.loaded.profile.name,
                                profile_sha256=self.loaded.sha256, pid=os.getpid(), host=socket.gethostname(),
-                               operator=self.settings.get("EVIDENCE_OPERATOR", ""))
+                               operator=self.settings.get("EVIDENCE_OPERATOR", ""),
+                               **({"part_of": self.part_of} if self.part_of else {}))
         self.pages = JsonLines(self.work / "pages.jsonl")
         self.items = JsonLines(self.work / "items.jsonl")
         self.error_log = JsonLines(self.work / "errors.jsonl")
@@ -161,7 +164,7 @@ class CaptureSession:
         self.store.write_state(self.capture_id, {
             "capture_id": self.capture_id, "profile": self.loaded.profile.name, "state": str(state),
             "pid": os.getpid(), "host": socket.gethostname(), "started_at": self.started_at,
-            "updated_at": iso(), **extra,
+            "updated_at": iso(), **({"part_of": self.part_of} if self.part_of else {}), **extra,
         })
 
     def close_files(self) -> None:
@@ -202,7 +205,7 @@ class CaptureSession:
         """Write the item; an identical item already seen under another URL is flagged, not counted."""
         if not self.writable:
             return item  # the capture already failed; nothing more is written into it
-        seen_key = self._identity(item)
+        seen_key = item.identity()
         first = self._seen_items.get(seen_key)
         if first is not None and first != item.url:
             item = item.model_copy(update={"duplicate_of": first})
@@ -215,13 +218,8 @@ class CaptureSession:
         self._count(data)
         return item
 
-    @staticmethod
-    def _identity(item: Item) -> tuple[str, str]:
-        fields_key = json.dumps([item.kind, item.fields, item.offers], sort_keys=True, ensure_ascii=False)
-        return (item.page_sha256 if item.kind == "product" else "", fields_key)
-
     def _remember(self, item: Item) -> None:
-        self._seen_items.setdefault(self._identity(item), item.duplicate_of or item.url)
+        self._seen_items.setdefault(item.identity(), item.duplicate_of or item.url)
 
     def _count(self, item: dict[str, Any]) -> None:
         if item.get("duplicate_of"):

@@ -75,15 +75,23 @@ class StorefrontSpider(scrapy.Spider):
         return spider
 
     async def start(self):
-        ignore_robots = self.settings.getbool("EVIDENCE_IGNORE_ROBOTS")
+        if self.settings.get("EVIDENCE_DISTRIBUTED"):
+            return  # a distributed worker: the coordinator seeded the shared frontier with these requests
+        for request in self.start_requests_list(self.settings.getbool("EVIDENCE_IGNORE_ROBOTS")):
+            yield request
+
+    def start_requests_list(self, ignore_robots: bool) -> list[scrapy.Request]:
+        """The first requests of a capture (also what ``crawl --redis`` seeds into the shared frontier)."""
+        out = []
         for url in self.profile.start_urls:
             if ignore_robots:  # robots.txt is always archived, even when it is not obeyed
                 robots = urljoin(url, "/robots.txt")
                 if self._admit(robots, force=True):
-                    yield scrapy.Request(robots, callback=self.parse_robots, errback=self.errback,
-                                         meta={"evidence_robots": True}, priority=100)
+                    out.append(scrapy.Request(robots, callback=self.parse_robots, errback=self.errback,
+                                              meta={"evidence_robots": True}, priority=100))
             if self._admit(url, force=True):
-                yield scrapy.Request(url, callback=self.parse, errback=self.errback, dont_filter=True)
+                out.append(scrapy.Request(url, callback=self.parse, errback=self.errback, dont_filter=True))
+        return out
 
     def parse_robots(self, response):
         return None
@@ -97,28 +105,37 @@ class StorefrontSpider(scrapy.Spider):
         return any(host == d or host.endswith("." + d) for d in self.allowed_domains)
 
     def _admit(self, url: str, force: bool = False) -> bool:
-        """Count a URL once against the page budget and the trap guard; False when over either."""
+        """Count a URL once against the page budget and the trap guard; False when over either.
+
+        A distributed worker finds a shared admission (one Redis script) on ``crawler.evidence_admission``,
+        so the budget and the per-pattern caps hold for the whole capture, not per worker.
+        """
         canon = canonicalize_url(url)
+        pattern = "" if force or self.is_item_page(url) else url_pattern(url)
+        cap = self.profile.limits.max_per_pattern
+        shared = getattr(getattr(self, "crawler", None), "evidence_admission", None)
+        verdict = shared(canon, pattern, cap, self.max_pages) if shared else self._admit_here(canon, pattern, cap)
+        if verdict == "page_limit" and not self._limit_reported and self.session:
+            self._limit_reported = True
+            self.session.record_error(url, "page_limit",
+                                      f"max_pages={self.max_pages} reached; further links not followed")
+        elif verdict == "trap_guard" and pattern not in self._trap_reported and self.session:
+            self._trap_reported.add(pattern)
+            self.session.record_error(url, "trap_guard", f"more than {cap} pages match {pattern}; "
+                                      "further ones not followed (limits.max_per_pattern)")
+        return verdict == "ok"
+
+    def _admit_here(self, canon: str, pattern: str, cap: int) -> str:
         if canon in self._scheduled:
-            return False
+            return "seen"
         if len(self._scheduled) >= self.max_pages:
-            if not self._limit_reported and self.session:
-                self._limit_reported = True
-                self.session.record_error(url, "page_limit",
-                                          f"max_pages={self.max_pages} reached; further links not followed")
-            return False
-        if not force and not self.is_item_page(url):
-            pattern = url_pattern(url)
+            return "page_limit"
+        if pattern:
             self._patterns[pattern] += 1
-            cap = self.profile.limits.max_per_pattern
             if self._patterns[pattern] > cap:
-                if pattern not in self._trap_reported and self.session:
-                    self._trap_reported.add(pattern)
-                    self.session.record_error(url, "trap_guard", f"more than {cap} pages match {pattern}; "
-                                              "further ones not followed (limits.max_per_pattern)")
-                return False
+                return "trap_guard"
         self._scheduled.add(canon)
-        return True
+        return "ok"
 
     def _links_to_follow(self, response: TextResponse) -> list[str]:
         if self.profile.follow is None:

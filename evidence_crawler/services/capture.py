@@ -28,6 +28,7 @@ class CrawlRequest:
     loaded: LoadedProfile | None = None  # a profile built in memory (one-off ``capture URL``), not read from a file
     settings: dict[str, Any] = field(default_factory=dict)  # extra Scrapy settings (render options)
     render: bool = False  # --render: render item pages even if the profile says render: false
+    capture_id: str | None = None  # a fixed id (a distributed worker's part); default: a new one
 
 
 def preflight(config: EvidenceConfig, req: CrawlRequest) -> LoadedProfile:
@@ -89,7 +90,7 @@ def run_crawl(config: EvidenceConfig, req: CrawlRequest, on_progress: Callable[[
             raise CaptureRefused(f"capture {capture_id} was made with profile {state['profile']!r}, "
                                  f"not {loaded.profile.name!r}")
     else:
-        capture_id = store.new_capture_id(loaded.profile.name)
+        capture_id = req.capture_id or store.new_capture_id(loaded.profile.name)
     settings = build_settings(config, capture_id, bool(req.resume), store, log_level)
     settings.update(req.settings, priority="cmdline")
     process = CrawlerProcess(settings)

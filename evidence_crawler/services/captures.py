@@ -53,7 +53,8 @@ def list_captures(store: LocalStore) -> list[dict[str, Any]]:
         st = read_state(store, cid)
         out.append({"id": cid, "capture_id": cid, "profile": st.get("profile"), "state": st["state"],
                     "started_at": st.get("started_at"), "finished_at": st.get("finished_at"),
-                    "counts": st.get("counts"), **({"reason": st["reason"]} if "reason" in st else {})})
+                    "counts": st.get("counts"), **({"reason": st["reason"]} if "reason" in st else {}),
+                    **({"part_of": st["part_of"]} if st.get("part_of") else {})})
     return sorted(out, key=lambda c: (c["started_at"] or "", c["id"]))
 
 

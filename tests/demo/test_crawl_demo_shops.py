@@ -17,10 +17,7 @@ import json
 import shutil
 import subprocess
 import sys
-import threading
 from decimal import Decimal
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,6 +25,7 @@ import pytest
 import yaml
 
 from evidence_crawler.demo import DemoSite, expected_items
+from tests.servers.static import books_site_fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILES = ROOT / "evidence_crawler" / "profiles"
@@ -233,24 +231,7 @@ def test_mp3sugar_capture_verifies(sugar_capture):
 # ---- books.toscrape.com corpus -----------------------------------------------------------------
 
 
-class _QuietStatic(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - stdlib signature
-        pass
-
-
-@pytest.fixture(scope="module")
-def books_site():
-    if not (BOOKS / "ground_truth.jsonl").is_file():
-        pytest.skip(f"books corpus absent: {BOOKS} (see ../shared/corpus/books.toscrape.com/SOURCE.md)")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietStatic, directory=str(BOOKS)))
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+books_site = pytest.fixture(books_site_fixture, scope="module", name="books_site")
 
 
 @pytest.mark.corpus

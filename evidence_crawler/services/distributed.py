@@ -1,0 +1,177 @@
+"""``crawl PROFILE --redis URL``: seed a distributed capture, watch the workers, merge and seal it.
+
+The coordinator fetches nothing itself. It publishes the profile and the crawl policy in Redis, seeds the
+start requests into the shared frontier, then loops: re-queue the work of workers whose heartbeat stopped,
+and end the crawl (one Redis script) when the queue is empty and every live worker is idle. Workers then
+seal their parts; once every worker has sealed (or died, its work re-done by the others) the parts are
+merged and the capture sealed in this store (``services.distributed_merge``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+from evidence_crawler.config import EvidenceConfig
+from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.models import CaptureState
+from evidence_crawler.services.capture import CaptureRefused, CrawlRequest, preflight
+from evidence_crawler.services.distributed_merge import MergeError, merge_and_seal
+from evidence_crawler.timeutil import iso
+from storage.frontier import (
+    CANCELLED,
+    FAILED,
+    MERGING,
+    SEALED,
+    W_DEAD,
+    W_SEALED,
+    Frontier,
+    FrontierUnavailable,
+    connect,
+    dumps,
+    redact,
+)
+from storage.local import LocalStore
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+class _Stop(Exception):
+    pass
+
+
+class _Seeder:
+    """Stands in for a crawler when the coordinator builds the start requests: only the shared admission."""
+
+    def __init__(self, admit) -> None:
+        self.evidence_admission = admit
+
+
+def _policy(config: EvidenceConfig, loaded, req: CrawlRequest) -> dict[str, Any]:
+    return {"allow_private": config.allow_private, "ignore_robots": config.ignore_robots,
+            "max_pages": req.max_pages or loaded.profile.limits.max_pages,
+            "render": bool(req.render or loaded.profile.render)}
+
+
+def _seed(frontier: Frontier, loaded, policy: dict[str, Any]) -> int:
+    """Push the start requests exactly as a local crawl would make them (same spider, same admission)."""
+    from spiders.storefront import StorefrontSpider
+
+    spider = StorefrontSpider(loaded_profile=loaded, max_pages=policy["max_pages"])
+    spider.crawler = _Seeder(frontier.admit)  # start URLs count against the shared page budget
+    requests = spider.start_requests_list(policy["ignore_robots"])
+    for request in requests:
+        frontier.push(dumps(request.to_dict(spider=spider)), request.priority)
+    return len(requests)
+
+
+def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: str,
+                          on_progress: Progress | None = None, poll_s: float = 0.5) -> dict[str, Any]:
+    """Seed, wait for the workers, merge, seal; the same summary as a local crawl (plus ``distributed``)."""
+    loaded = preflight(config, req)
+    if req.start_urls:
+        loaded = loaded.model_copy(update={"profile": loaded.profile.with_start_urls(req.start_urls)})
+    store = LocalStore(config.store)
+    ledger = CustodyLedger(store.root)
+    try:
+        client = connect(redis_url)
+    except FrontierUnavailable as exc:
+        raise CaptureRefused(str(exc)) from None
+    capture_id = store.new_capture_id(loaded.profile.name)
+    frontier = Frontier(client, capture_id)
+    policy = _policy(config, loaded, req)
+    started_at = iso()
+    note = redact(redis_url)
+    base_state = {"capture_id": capture_id, "profile": loaded.profile.name, "pid": os.getpid(),
+                  "host": socket.gethostname(), "started_at": started_at, "distributed": {"redis": note}}
+    store.capture_dir(capture_id).mkdir(parents=True, exist_ok=True)
+    store.write_state(capture_id, {**base_state, "state": str(CaptureState.CAPTURING), "updated_at": iso()})
+    ledger.append("capture_started", capture_id, profile=loaded.profile.name, profile_sha256=loaded.sha256,
+                  pid=os.getpid(), host=socket.gethostname(), operator=config.operator, distributed=True,
+                  frontier=note, policy=policy)
+    frontier.create({"profile_text": loaded.text, "profile_sha256": loaded.sha256, "profile_path": loaded.path,
+                     "profile_name": loaded.profile.name, "start_urls": json.dumps(loaded.profile.start_urls),
+                     "settings": json.dumps(policy), "coordinator": socket.gethostname(),
+                     "coordinator_pid": str(os.getpid()), "store": str(store.root.resolve()),
+                     "started_at": started_at})
+    seeded = _seed(frontier, loaded, policy)
+    progress = on_progress or (lambda _status: None)
+    progress({"event": "seeded", "capture_id": capture_id, "requests": seeded})
+
+    def stop(signum, _frame):
+        raise _Stop(signal.Signals(signum).name)
+
+    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        parts, workers = _watch(frontier, poll_s, progress)
+    except _Stop as exc:
+        frontier.set_state(CANCELLED, reason=f"coordinator received {exc}")
+        store.write_state(capture_id, {**base_state, "state": str(CaptureState.FAILED), "updated_at": iso(),
+                                       "reason": f"cancelled ({exc}) before it was sealed"})
+        ledger.append("capture_failed", capture_id, reason=f"distributed capture cancelled ({exc})")
+        return {"capture_id": capture_id, "state": str(CaptureState.FAILED), "reason": f"cancelled ({exc})",
+                "profile": loaded.profile.name, "pages": 0, "items": 0, "offers": 0, "p2p": 0, "errors": [],
+                "store": str(store.root)}
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    frontier.set_state(MERGING)
+    settings = {"USER_AGENT": config.scrapy_settings()["USER_AGENT"], "EVIDENCE_ALLOW_PRIVATE": config.allow_private,
+                "EVIDENCE_IGNORE_ROBOTS": config.ignore_robots, "max_pages": policy["max_pages"],
+                "render": policy["render"], "EVIDENCE_OPERATOR": config.operator}
+    try:
+        manifest = merge_and_seal(config, store, capture_id, loaded, started_at, settings, parts, workers, note)
+    except (MergeError, OSError) as exc:
+        frontier.set_state(FAILED, reason=str(exc))
+        store.write_state(capture_id, {**base_state, "state": str(CaptureState.FAILED), "updated_at": iso(),
+                                       "reason": str(exc)})
+        ledger.append("capture_failed", capture_id, reason=str(exc))
+        raise CaptureRefused(f"capture {capture_id}: merging the workers' parts failed: {exc}") from None
+    sealed = manifest.pop("_sealed")
+    store.write_state(capture_id, {**base_state, "state": str(CaptureState.SEALED), "updated_at": iso(),
+                                   "finished_at": manifest["finished_at"], "counts": manifest["counts"],
+                                   "manifest_sha256": sealed["manifest_sha256"],
+                                   "sealed_event": sealed["sealed_event"]})
+    frontier.set_state(SEALED, finished_at=manifest["finished_at"])
+    frontier.cleanup()
+    errors = [json.loads(line) for line in (store.capture_dir(capture_id) / "artifacts" / "errors.jsonl")
+              .read_bytes().splitlines()]
+    summary = {"capture_id": capture_id, "state": str(CaptureState.SEALED), "profile": loaded.profile.name,
+               **{k: manifest["counts"][k] for k in ("pages", "items", "offers", "p2p")}, "errors": errors,
+               "store": str(store.root), "manifest": str(store.capture_dir(capture_id) / "manifest.json"),
+               "manifest_sha256": sealed["manifest_sha256"], "finished_at": manifest["finished_at"],
+               "warc_files": [str(store.capture_dir(capture_id) / "artifacts" / a["name"])
+                              for a in manifest["artifacts"] if a["role"] == "warc"],
+               "distributed": manifest["distributed"]}
+    if config.s3_bucket:
+        from evidence_crawler.services.archive import archive_after_seal
+
+        summary["archive"] = archive_after_seal(config, store, capture_id)
+    return summary
+
+
+def _watch(frontier: Frontier, poll_s: float, progress: Progress) -> tuple[dict, dict]:
+    """Until the crawl is over and every worker has sealed or died: ({worker: part}, {worker: info})."""
+    finished = False
+    while True:
+        for wid, n in frontier.reclaim_dead().items():
+            progress({"event": "worker_dead", "worker": wid, "requeued": n})
+        if not finished and frontier.try_finish():
+            finished = True
+            progress({"event": "finishing"})
+        workers = frontier.workers()
+        if finished and frontier.state() == "crawling":
+            finished = False  # a worker died while sealing: its work went back to the queue
+        if finished and workers and all(w["state"] in (W_SEALED, W_DEAD) for w in workers.values()):
+            parts = {wid: json.loads(w["part"]) for wid, w in workers.items() if w["state"] == W_SEALED}
+            if parts:
+                return parts, workers
+            frontier.set_state("crawling")  # every worker died before sealing: new workers start it again
+            finished = False
+        progress({"event": "status", "queue": frontier.queue_length(), "workers": workers})
+        time.sleep(poll_s)

@@ -1,0 +1,201 @@
+"""Seal a distributed capture: merge the workers' sealed parts into one capture like any other.
+
+Each worker's part is a sealed capture in its own store. The merged capture holds every part's WARC files
+(re-hashed here and compared with the part's manifest), the part manifests themselves (role
+``part_manifest``: each worker's environment statement, settings and custody anchor), and merged
+``pages.jsonl`` / ``items.jsonl`` / ``errors.jsonl``: every page line says which worker on which host
+fetched it; the same URL with identical bytes fetched twice is flagged ``duplicate_of`` (first record id)
+and an identical item is counted once, exactly as within one crawl. ``captures verify``, ``export``,
+``diff`` and ``archive`` therefore need nothing distributed-specific.
+
+Parts are read from their store folder (one machine, or a store shared between machines); a part whose
+store this machine cannot read is fetched from the S3 archive when S3 is configured (the worker archived it
+when it sealed), otherwise the merge stops and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from w3lib.url import canonicalize_url
+
+from evidence_crawler.config import EvidenceConfig
+from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.environment import environment_statement
+from evidence_crawler.hashing import digest_file
+from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureState, Item
+from evidence_crawler.profile import LoadedProfile
+from evidence_crawler.services.captures import iter_jsonl
+from evidence_crawler.timeutil import iso
+from pipelines.seal import seal_manifest, store_artifact
+from pipelines.session import write_jsonl
+from storage.local import LocalStore
+
+MERGED = ("pages", "items", "errors", "profile")
+
+
+class MergeError(Exception):
+    """The parts cannot be merged into a trustworthy capture; nothing was sealed."""
+
+
+class PartReader:
+    """One worker's sealed part: its manifest (hash checked against what the worker announced) and files."""
+
+    def __init__(self, config: EvidenceConfig, worker: str, part: dict[str, Any], tmp: Path) -> None:
+        self.worker, self.part, self.host = worker, part, part.get("host", "")
+        self.config, self.tmp = config, tmp
+        self.store = LocalStore(part["store"])
+        self.local = (self.store.capture_dir(part["part_id"]) / "manifest.json").exists()
+        manifest_path = self._manifest_path()
+        digests = digest_file(manifest_path)
+        if digests.sha256 != part["manifest_sha256"]:
+            raise MergeError(f"worker {worker}: part manifest {manifest_path} has sha256 {digests.sha256}, "
+                             f"the worker announced {part['manifest_sha256']}")
+        self.manifest_path = manifest_path
+        self.manifest = json.loads(manifest_path.read_bytes())
+
+    def _manifest_path(self) -> Path:
+        if self.local:
+            return self.store.capture_dir(self.part["part_id"]) / "manifest.json"
+        return self._download(None, "manifest.json")
+
+    def _download(self, sha256: str | None, name: str) -> Path:
+        """A file of a part this machine cannot read locally, from the S3 archive the worker filled."""
+        if not self.config.s3_bucket:
+            raise MergeError(f"worker {self.worker} on {self.host}: its part {self.part['part_id']} is in store "
+                             f"{self.part['store']}, which this machine cannot read; share that store "
+                             "(same machine or a shared file system) or configure S3 (EVIDENCE_S3_BUCKET) "
+                             "so parts are archived where the coordinator can fetch them")
+        from evidence_crawler.services.archive import s3_store
+
+        s3 = s3_store(self.config, LocalStore(self.config.store))
+        dest = self.tmp / self.worker / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        body = s3.open(sha256) if sha256 else s3.open_key(s3.manifest_key(self.part["part_id"]))
+        with open(dest, "wb") as fh:
+            shutil.copyfileobj(body, fh, 1024 * 1024)
+        return dest
+
+    def file(self, art: dict[str, Any]) -> Path:
+        """The artifact's bytes on this machine, checked against the part manifest."""
+        path = self.store.root / art["path"] if self.local else self._download(art["sha256"], art["name"])
+        digests = digest_file(path)
+        if (digests.sha256, digests.size) != (art["sha256"], art["size"]):
+            raise MergeError(f"worker {self.worker}: {art['name']} does not match its part manifest "
+                             f"(sha256 {digests.sha256}, manifest {art['sha256']})")
+        return path
+
+    def artifacts(self, role: str) -> list[dict[str, Any]]:
+        return [a for a in self.manifest["artifacts"] if a["role"] == role]
+
+
+def _merge_lines(parts: list[PartReader], work: Path) -> dict[str, int]:
+    pages, items, errors = [], [], []
+    first_fetch: dict[tuple[str, str], str] = {}
+    seen_items: dict[tuple[str, str], str] = {}
+    counts = {"pages": 0, "items": 0, "offers": 0, "p2p": 0, "errors": 0, "duplicate_pages": 0}
+    for part in parts:
+        for art in part.artifacts("pages"):
+            for page in iter_jsonl(part.file(art)):
+                page.update(worker=part.worker, host=part.host)
+                key = (canonicalize_url(page["url"]), page["sha256"])
+                if key in first_fetch:
+                    page["duplicate_of"] = first_fetch[key]
+                    counts["duplicate_pages"] += 1
+                else:
+                    first_fetch[key] = page["record_id"]
+                pages.append(page)
+        for art in part.artifacts("errors"):
+            errors += [{**e, "worker": part.worker} for e in iter_jsonl(part.file(art))]
+        for art in part.artifacts("items"):
+            for line in iter_jsonl(part.file(art)):
+                item = Item(**line)
+                first = seen_items.get(item.identity())
+                if first == item.url:
+                    continue  # the same page fetched by two workers: recorded once
+                if first is not None:
+                    item = item.model_copy(update={"duplicate_of": item.duplicate_of or first})
+                else:
+                    seen_items[item.identity()] = item.duplicate_of or item.url
+                items.append(item.model_dump(exclude_none=True))
+                if not item.duplicate_of:
+                    counts["p2p" if item.kind == "p2p" else "items"] += 1
+                    counts["offers"] += len(item.offers) if item.kind != "p2p" else 0
+    counts["pages"], counts["errors"] = len(pages), len(errors)
+    write_jsonl(work / "pages.jsonl", pages)
+    write_jsonl(work / "items.jsonl", items)
+    write_jsonl(work / "errors.jsonl", errors)
+    return counts
+
+
+def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, loaded: LoadedProfile,
+                   started_at: str, settings: dict[str, Any], parts: dict[str, dict[str, Any]],
+                   workers: dict[str, dict[str, str]], redis_note: str) -> dict[str, Any]:
+    """Merge the sealed parts (``{worker: part}``) and seal ``capture_id``; returns the manifest."""
+    ledger = CustodyLedger(store.root)
+    work = store.capture_dir(capture_id) / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="merge-", dir=store.root) as tmp:
+        readers = [PartReader(config, w, parts[w], Path(tmp)) for w in sorted(parts)]
+        (work / "profile.yaml").write_text(loaded.text, encoding="utf-8")
+        counts = _merge_lines(readers, work)
+        artifacts: list[Artifact] = []
+        names: set[str] = set()
+        for part in readers:
+            for art in part.manifest["artifacts"]:
+                if art["role"] in MERGED:
+                    continue
+                name = art["name"] if art["name"] not in names else f"{part.worker}-{art['name']}"
+                names.add(name)
+                artifacts.append(_checked(store_artifact(store, ledger, capture_id, part.file(art), name,
+                                                         art["role"]), art, part.worker))
+            artifacts.append(store_artifact(store, ledger, capture_id, part.manifest_path,
+                                            f"part-{part.worker}.manifest.json", "part_manifest"))
+        for name, role in (("profile.yaml", "profile"), ("pages.jsonl", "pages"), ("items.jsonl", "items"),
+                           ("errors.jsonl", "errors")):
+            artifacts.append(store_artifact(store, ledger, capture_id, work / name, name, role))
+    profile = loaded.profile
+    manifest = {
+        "format": MANIFEST_FORMAT, "capture_id": capture_id, "state": str(CaptureState.SEALED),
+        "started_at": started_at, "finished_at": iso(), "finish_reason": "finished",
+        "profile": {"name": profile.name, "path": loaded.path, "sha256": loaded.sha256,
+                    "start_urls": profile.start_urls, "allowed_domains": profile.allowed_domains},
+        "settings": settings,
+        "environment": environment_statement(config.operator, settings.get("USER_AGENT", ""), {}),
+        "navigation_path": {"artifact": "pages.jsonl",
+                            "fields": ["url", "referrer", "depth", "redirect_to", "fetched_at", "worker", "host"]},
+        "counts": {k: counts[k] for k in ("pages", "items", "offers", "p2p", "errors")},
+        "distributed": {
+            "frontier": redis_note, "engine": "scrapy-redis",
+            "duplicate_pages": counts["duplicate_pages"],
+            "workers": [_worker_entry(w, workers.get(w, {}), parts.get(w)) for w in sorted(workers)],
+        },
+        "artifacts": [a.model_dump() for a in artifacts],
+    }
+    _path, obj, event = seal_manifest(store, ledger, capture_id, manifest, manifest["counts"])
+    for name in ("profile.yaml", "pages.jsonl", "items.jsonl", "errors.jsonl"):
+        (work / name).unlink(missing_ok=True)
+    manifest["_sealed"] = {"manifest_sha256": obj.digests.sha256, "sealed_event": event.seq}
+    return manifest
+
+
+def _checked(stored: Artifact, art: dict[str, Any], worker: str) -> Artifact:
+    if stored.sha256 != art["sha256"]:
+        raise MergeError(f"worker {worker}: {art['name']} changed while it was being merged")
+    return stored
+
+
+def _worker_entry(wid: str, info: dict[str, str], part: dict[str, Any] | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"worker": wid, "host": info.get("host"), "pid": info.get("pid"),
+                             "started_at": info.get("started_at"), "finished_at": info.get("finished_at")}
+    if part:
+        entry.update(state="merged", part_capture_id=part["part_id"], part_store=part["store"],
+                     part_manifest_sha256=part["manifest_sha256"], pages=part.get("pages"), items=part.get("items"))
+    else:  # its work went back to the queue and was done by the others; its files were left out
+        entry.update(state=info.get("state", "unknown"), part_capture_id=info.get("part"),
+                     requeued_requests=int(info.get("requeued", 0)), merged=False)
+    return entry

@@ -1,0 +1,163 @@
+"""A distributed worker inside Scrapy: scrapy-redis scheduler with a reliable pop, heartbeat, shared budget.
+
+Wiring (set by ``services.distributed_worker`` only when a worker joins a capture): scrapy-redis's
+``Scheduler`` and ``RFPDupeFilter`` unchanged, its ``PriorityQueue`` with ``pop`` replaced by
+:meth:`storage.frontier.Frontier.pop` (the request moves to this worker's ``taken`` set instead of
+vanishing), and :class:`DistributedWorkerExtension`, which joins the capture, keeps a heartbeat from a
+thread (a long parse on the reactor thread must not look like death), reports idleness, closes the spider
+when the coordinator says the crawl is over, and publishes this worker's sealed part.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+import warnings
+from typing import Any
+
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider, NotConfigured, ScrapyDeprecationWarning
+from scrapy.utils.defer import deferred_from_coro
+from scrapy_redis.queue import PriorityQueue
+from twisted.internet import task
+
+from evidence_crawler.timeutil import iso
+from storage.frontier import FINISHING, W_DEAD, W_RUNNING, W_SEALED, W_SEALING, Frontier, connect
+
+log = logging.getLogger(__name__)
+# scrapy-redis 0.9.1 (the latest) still passes spider= to the stats collector; harmless, and not ours to fix
+warnings.filterwarnings("ignore", message="Passing a 'spider' argument to StatsCollector",
+                        category=ScrapyDeprecationWarning)
+
+
+class ReliablePriorityQueue(PriorityQueue):
+    """scrapy-redis's priority queue; ``pop`` hands the request over instead of dropping it."""
+
+    def pop(self, timeout: int = 0):
+        worker: DistributedWorkerExtension = self.spider.crawler.evidence_worker
+        data = worker.frontier.pop(worker.wid)  # marks the worker busy in Redis in the same script
+        if not data:
+            return None
+        worker.idle = False
+        return self._decode_request(data)
+
+
+class DistributedWorkerExtension:
+    """Membership of one worker in one distributed capture (``EVIDENCE_DISTRIBUTED`` = JSON settings)."""
+
+    def __init__(self, crawler, conf: dict[str, Any]) -> None:
+        self.crawler = crawler
+        self.wid: str = conf["worker_id"]
+        self.capture_id: str = conf["capture_id"]
+        self.heartbeat_s = float(conf.get("heartbeat_s", 1.0))
+        self.ttl_ms = int(float(conf.get("dead_after_s", 10.0)) * 1000)
+        self.redis_url: str = crawler.settings["REDIS_URL"]
+        self.frontier = Frontier(connect(self.redis_url), self.capture_id)
+        self.idle = False
+        self.pages = self.items = 0
+        self.declared_dead = threading.Event()
+        self.stopped = threading.Event()
+        self._poke: task.LoopingCall | None = None
+        self._beat_thread: threading.Thread | None = None
+        crawler.evidence_worker = self
+        crawler.evidence_admission = self.frontier.admit
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        raw = crawler.settings.get("EVIDENCE_DISTRIBUTED")
+        if not raw:
+            raise NotConfigured  # no message: Scrapy would log every local crawl at WARNING
+        ext = cls(crawler, json.loads(raw) if isinstance(raw, str) else dict(raw))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_idle, signal=signals.spider_idle)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext._count_page, signal=signals.response_received)
+        crawler.signals.connect(ext._count_item, signal=signals.item_scraped)
+        return ext
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    def spider_opened(self, spider) -> None:
+        session = self.crawler.evidence_session
+        self.frontier.join(self.wid, {"host": socket.gethostname(), "pid": str(os.getpid()),
+                                      "store": str(session.store.root.resolve()), "part": session.capture_id,
+                                      "started_at": iso()}, self.ttl_ms)
+        session.extra_manifest["distributed"] = {"capture_id": self.capture_id, "worker": self.wid,
+                                                 "host": socket.gethostname()}
+        self._beat_thread = threading.Thread(target=self._beat, name="worker-heartbeat", daemon=True)
+        self._beat_thread.start()
+        # Scrapy polls an idle scheduler only every 5 s (engine heartbeat); new work pushed by the other
+        # workers should start at once, so an idle worker nudges its engine (private hook, guarded).
+        self._poke = task.LoopingCall(self._tick)
+        self._poke.start(0.2, now=False)
+
+    def _beat(self) -> None:
+        rates: list[tuple[float, int]] = []
+        while not self.stopped.wait(self.heartbeat_s):
+            now = time.monotonic()
+            rates = [(t, n) for t, n in rates if now - t <= 10.0] + [(now, self.pages)]
+            t0, n0 = rates[0]
+            rate = (self.pages - n0) / (now - t0) if now > t0 else 0.0
+            session = getattr(self.crawler, "evidence_session", None)
+            try:
+                state = self.frontier.beat(self.wid, self.ttl_ms, {
+                    "pages": str(self.pages), "items": str(self.items), "rate": f"{rate:.2f}",
+                    "errors": str(len(session.errors) if session else 0), "updated_at": iso()})
+            except Exception as exc:  # noqa: BLE001 - Redis away for a moment: keep trying, the TTL decides
+                log.warning("heartbeat to Redis failed: %s", exc)
+                continue
+            if state == W_DEAD:
+                self.declared_dead.set()  # the others re-queued our work: stop, never publish this part
+                return
+
+    def _tick(self) -> None:
+        engine = self.crawler.engine
+        if self.declared_dead.is_set():
+            self._poke.stop()
+            log.error("worker %s was declared dead (heartbeat lost); its work was re-queued; stopping",
+                      self.wid)
+            deferred_from_coro(engine.close_spider_async(reason="declared_dead"))
+            return
+        slot = getattr(engine, "_slot", None)
+        if self.idle and slot is not None:
+            slot.nextcall.schedule()  # -> scheduler polled now; spider_idle again if still nothing to do
+
+    def spider_idle(self, spider) -> None:
+        if self.declared_dead.is_set():
+            return
+        if not self.idle:
+            self.idle = True
+            self.frontier.set_idle(self.wid, True)
+        if self.frontier.state() == FINISHING:
+            self.frontier.set_worker(self.wid, state=W_SEALING)
+            return  # the crawl is over everywhere: let Scrapy close the spider, which seals our part
+        raise DontCloseSpider
+
+    def _count_page(self, response, request, spider) -> None:
+        self.pages += 1
+
+    def _count_item(self, item, response, spider) -> None:
+        self.items += 1
+
+    def spider_closed(self, spider, reason: str) -> None:
+        """Runs after the session extension sealed (or failed) this worker's part."""
+        if self._poke is not None and self._poke.running:
+            self._poke.stop()
+        session = self.crawler.evidence_session
+        sealed = bool(session.seal_result) and reason == "finished" and not self.declared_dead.is_set()
+        try:
+            if sealed:
+                self.frontier.set_worker(self.wid, state=W_SEALED, finished_at=iso(), part=json.dumps({
+                    "part_id": session.capture_id, "store": str(session.store.root.resolve()),
+                    "host": socket.gethostname(), "manifest_sha256": session.seal_result["manifest_sha256"],
+                    "pages": session.pages.count, "items": session.items_counted}))
+            elif self.frontier.r.hget(self.frontier.keys.worker(self.wid), "state") in (W_RUNNING.encode(),
+                                                                                          W_SEALING.encode()):
+                # interrupted or failed: give our work back now rather than after the heartbeat expires
+                self.frontier.r.delete(self.frontier.keys.heartbeat(self.wid))
+                self.frontier.reclaim_dead()
+        finally:
+            self.stopped.set()
