@@ -3,7 +3,9 @@
 Every member is stored (no compression): WACZ asks for stored WARCs and indexes so replay tools can
 seek into them, and a stored member's size in the zip is its real size (no ratio games for verifiers).
 The zip is written to a temporary name next to the destination, fsync'ed, then renamed, so a crash or
-a failed export never leaves a half-written bundle under the final name.
+a failed export never leaves a half-written bundle under the final name. An existing file at the
+destination is never replaced unless asked (``commit(replace=True)``): without it the temporary file
+is hard-linked to the final name, which fails if that name exists (no check-then-rename race).
 """
 
 from __future__ import annotations
@@ -94,11 +96,16 @@ class WaczWriter:
                    "resources": [m.resource(names[p]) for p, m in self.members.items()]}
         return self.add_json(DATAPACKAGE, package)
 
-    def commit(self) -> Path:
+    def commit(self, replace: bool = False) -> Path:
+        """Publish the zip under ``dest``; FileExistsError (temporary file removed) if ``dest`` exists and
+        not ``replace``."""
         self._zip.close()
         with open(self.tmp, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.replace(self.tmp, self.dest)
+        if replace:
+            os.replace(self.tmp, self.dest)
+        else:
+            _publish_new(self.tmp, self.dest)
         fd = os.open(self.dest.parent, os.O_RDONLY)
         try:
             os.fsync(fd)
@@ -118,6 +125,23 @@ class WaczWriter:
     def __exit__(self, exc_type, *exc) -> None:
         if self.tmp.exists():
             self.abort()
+
+
+def _publish_new(tmp: Path, dest: Path) -> None:
+    """Rename ``tmp`` to ``dest`` only if ``dest`` does not exist (link + unlink; rename where links are
+    not supported)."""
+    try:
+        os.link(tmp, dest)
+    except FileExistsError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except OSError:  # a filesystem without hard links: the check and the rename are then two steps
+        if dest.exists():
+            tmp.unlink(missing_ok=True)
+            raise FileExistsError(dest) from None
+        os.replace(tmp, dest)
+        return
+    tmp.unlink()
 
 
 def resource_names(paths: list[str]) -> dict[str, str]:

@@ -3,7 +3,9 @@
 Exit codes: 0 the bundle is written (its path and sha256 printed; with ``--json`` one JSON object on
 stdout); 1 the export failed and no bundle was written (no timestamp token from any TSA, Chromium could
 not print the report, a store file no longer matches its sealed hash); 2 unusable input (unknown or
-unsealed capture, bad option, no TSA configured without ``--no-timestamp``, no Chromium, bad key).
+unsealed capture, bad option, no TSA configured without ``--no-timestamp``, no Chromium, bad key, or
+the output file already exists and ``--force`` was not given: an existing file is never overwritten
+silently; with ``--force`` it is replaced atomically once the new bundle is complete).
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ def export(ctx: typer.Context,
                                                                "the sealed files and WARCs stay whole")] = None,
            diff: Annotated[bool, typer.Option("--diff", help="add what changed between the first and the last "
                                               "capture (evidence/diff.json and a report section)")] = False,
+           force: Annotated[bool, typer.Option("--force", help="replace the output file if it exists (the old "
+                                               "file stays until the new bundle is complete)")] = False,
            no_timestamp: Annotated[bool, typer.Option("--no-timestamp", help="export without an RFC 3161 token "
                                                       "(the report says so prominently)")] = False,
            as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False) -> None:
@@ -41,7 +45,8 @@ def export(ctx: typer.Context,
     root = store_root(ctx)
     config = EvidenceConfig(store=root)
     req = ExportRequest(capture_ids=list(capture_ids), output=output.absolute(), case_ref=case_ref, title=title,
-                        lang=lang, items_only=items_only, timestamp=not no_timestamp, diff=diff)
+                        lang=lang, items_only=items_only, timestamp=not no_timestamp, diff=diff,
+                        force=force)
     try:
         result = export_bundle(config, LocalStore(root), req)
     except ExportUnusable as exc:

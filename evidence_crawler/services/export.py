@@ -35,6 +35,7 @@ from evidence_crawler.bundle.report import render_report
 from evidence_crawler.bundle.sign import SigningKey, SigningKeyError, create_key, load_key, signed_data
 from evidence_crawler.bundle.strings import LANGS
 from evidence_crawler.bundle.timestamp import TimestampError, inspect_token, request_token
+from evidence_crawler.bundle.verifytext import verify_text
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.hashing import digest_file
@@ -64,6 +65,7 @@ class ExportRequest:
     items_only: str | None = None
     timestamp: bool = True
     diff: bool = False  # include evidence/diff.json + a report section: first capture vs last
+    force: bool = False  # replace an existing file at ``output`` (atomically, once the new bundle is complete)
     notes: list[str] = field(default_factory=list)
 
 
@@ -193,6 +195,10 @@ def _key(config: EvidenceConfig, req: ExportRequest) -> SigningKey:
 def _check_request(config: EvidenceConfig, req: ExportRequest) -> re.Pattern | None:
     if req.lang not in LANGS:
         raise ExportUnusable(f"--lang {req.lang}: choose one of {', '.join(LANGS)}")
+    if req.output.is_dir():
+        raise ExportUnusable(f"-o {req.output}: is a folder; name the bundle file to write (e.g. case.wacz)")
+    if req.output.exists() and not req.force:
+        raise ExportUnusable(f"-o {req.output}: already exists; nothing was written (pass --force to replace it)")
     if len(set(req.capture_ids)) != len(req.capture_ids) or not req.capture_ids:
         raise ExportUnusable("give each capture id once")
     try:
@@ -284,8 +290,9 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
         except PdfError as exc:
             raise ExportFailed(str(exc)) from None
         w.add_file(ev.REPORT_PDF, pdf_path)
-        w.add_bytes(ev.VERIFY_TXT, ev.verify_text(
-            software=SOFTWARE, created=created, captures=req.capture_ids, fingerprint=key.fingerprint,
+        w.add_bytes(ev.VERIFY_TXT, verify_text(
+            lang=req.lang, bundle_format=ev.BUNDLE_FORMAT, software=SOFTWARE, created=created,
+            captures=req.capture_ids, fingerprint=key.fingerprint,
             manifest_sha256=digest.hex(), tokens=token_info, timestamped=bool(tokens)))
         w.add_bytes(ev.SUMS, ev.sha256sums(w.members))
         title = req.title or req.case_ref or ", ".join(req.capture_ids)
@@ -293,7 +300,11 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
         hash_text = "sha256:" + data.sha256
         w.add_bytes(DIGEST, digest_bytes({"path": DATAPACKAGE, "hash": hash_text,
                                           "signedData": signed_data(key, hash_text, created, SOFTWARE)}))
-        w.commit()
+        try:
+            w.commit(replace=req.force)
+        except FileExistsError:
+            raise ExportUnusable(f"-o {req.output}: appeared while exporting; nothing was written (pass --force "
+                                 "to replace it)") from None
     bundle = digest_file(req.output)
     ledger = CustodyLedger(store.root)
     for cid in req.capture_ids:
