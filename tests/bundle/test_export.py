@@ -46,8 +46,10 @@ def test_layout_lists_every_member_once_one_folder_deep(bundle_en):
     assert sd["created"] == package["created"]
 
 
-def test_documented_standard_tool_steps_pass(bundle_en, tsa, tmp_path):
-    root = unzip(bundle_en, tmp_path / "case")
+@pytest.mark.parametrize("which", ["bundle_en", "bundle_fr"])
+def test_documented_standard_tool_steps_pass(which, request, tsa, tmp_path):
+    """The commands VERIFY.txt gives, run as written, in either language."""
+    root = unzip(request.getfixturevalue(which), tmp_path / "case")
     text = (root / "evidence" / "VERIFY.txt").read_text()
     sums = subprocess.run(["sha256sum", "-c", "evidence/SHA256SUMS"], cwd=root, capture_output=True, text=True)
     assert sums.returncode == 0, sums.stdout + sums.stderr

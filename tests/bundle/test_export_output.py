@@ -4,8 +4,6 @@ speaks the bundle's language with the very same commands."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.verifytext import verify_text
-from tests.bundle.conftest import export, unzip
+from tests.bundle.conftest import export
 
 INDENTED = re.compile(r"^ {5}(?:\((?:or|ou) ?: )?([^\n)]+)", re.M)  # command lines, and "(or: ...)" alternatives
 QUOTED = re.compile(r"`([^`]+)`")
@@ -87,17 +85,9 @@ def test_verify_text_french_has_the_same_commands(timestamped):
     assert ("AUCUN" in fr) != timestamped and ("Chaque jeton" in fr) == timestamped
 
 
-def test_french_bundle_verify_txt_is_french_and_its_commands_pass(bundle_fr, tsa, tmp_path):
-    root = unzip(bundle_fr, tmp_path / "dossier")
-    text = (root / "evidence" / "VERIFY.txt").read_text(encoding="utf-8")
+def test_french_bundle_verify_txt_is_french(bundle_fr, tmp_path):
+    """(Its commands are run by test_export.py::test_documented_standard_tool_steps_pass[bundle_fr].)"""
+    with zipfile.ZipFile(bundle_fr) as z:
+        text = z.read(ev.VERIFY_TXT).decode("utf-8")
     assert text.startswith("COMMENT VÉRIFIER CE LOT DE PREUVES") and "Décompresser le lot" in text
-    assert subprocess.run(["sha256sum", "-c", "evidence/SHA256SUMS"], cwd=root, capture_output=True).returncode == 0
-    dgst = re.search(r"^\s+(openssl dgst .*)$", text, re.M).group(1)
-    out = subprocess.run(dgst.split(), cwd=root, capture_output=True, text=True)
-    assert out.returncode == 0 and "Verified OK" in out.stdout, out
-    shutil.copy(tsa.ca_path, root / "tsa-ca.pem")
-    commands = re.findall(r"^\s+(openssl ts -verify -digest .*)$", text, re.M)
-    assert commands
-    for cmd in commands:
-        out = subprocess.run(cmd.split(), cwd=root, capture_output=True, text=True)
-        assert out.returncode == 0 and "Verification: OK" in out.stdout, (cmd, out)
+    assert "HOW TO CHECK" not in text and "It must print" not in text
