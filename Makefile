@@ -34,6 +34,7 @@ bench: setup
 	$(PY) bench/upload.py                     # S3: archiver vs plain boto3 upload_file (local moto_server)
 	$(PY) bench/verify.py                     # bundle verify vs openssl dgst -sha256 (>= 200 MB bundle)
 	$(PY) bench/browser.py --captures $(BENCH_CAPTURES)  # browser capture vs bare Playwright
+	$(PY) bench/distributed.py                # pages/s: local crawl, 1 and 2 Redis workers
 
 # Re-resolve pinned versions after editing pyproject.toml dependencies.
 lock:

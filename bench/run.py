@@ -69,6 +69,10 @@ EVIDENCE_COMPONENTS = {
 COMPONENT_SETTINGS = ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES", "EXTENSIONS")
 
 
+# Not evidence: Scrapy's robots.txt middleware with a concurrency fix; both sides obey robots.txt with it.
+KEEP_IN_BARE = {"pipelines.robots.RobotsTxtMiddleware": 100}
+
+
 def bare_settings() -> tuple[dict[str, str], list[str]]:
     """``-s`` overrides for the bare run (dict settings given with -s are JSON), and what they switch off."""
     import importlib
@@ -79,8 +83,8 @@ def bare_settings() -> tuple[dict[str, str], list[str]]:
     for name in COMPONENT_SETTINGS:
         comps = list(dict.fromkeys([*EVIDENCE_COMPONENTS.get(name, []), *(getattr(project, name, None) or {})]))
         if comps:
-            out[name] = json.dumps(dict.fromkeys(comps))
-            off += comps
+            out[name] = json.dumps({c: KEEP_IN_BARE.get(c) for c in comps})
+            off += [c for c in comps if c not in KEEP_IN_BARE]
     return out, off
 
 
