@@ -29,9 +29,9 @@ from evidence_crawler.timeutil import iso
 from storage.frontier import FINISHING, W_DEAD, W_RUNNING, W_SEALED, W_SEALING, Frontier, connect
 
 log = logging.getLogger(__name__)
-# scrapy-redis 0.9.1 (the latest) still passes spider= to the stats collector; harmless, and not ours to fix
-warnings.filterwarnings("ignore", message="Passing a 'spider' argument to StatsCollector",
-                        category=ScrapyDeprecationWarning)
+# scrapy-redis 0.9.1 (the latest release) still uses APIs Scrapy 2.13+ deprecates (spider= to the stats
+# collector, Spider.log); harmless, not ours to fix, and noise in every worker's log
+warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
 
 
 class ReliablePriorityQueue(PriorityQueue):

@@ -56,19 +56,23 @@ def scrapy_settings(redis_url: str, capture_id: str, wid: str, config: EvidenceC
     }
 
 
-def _policy(config: EvidenceConfig, info: dict[str, str]) -> tuple[EvidenceConfig, LoadedProfile, bool]:
+def _policy(config: EvidenceConfig, info: dict[str, str]) -> tuple[EvidenceConfig, LoadedProfile, dict[str, Any]]:
     """The coordinator's crawl policy applied to this worker's own configuration."""
-    policy = json.loads(info["settings"])
+    if sha256_hex(info.get("profile_text", "").encode()) != info.get("profile_sha256"):
+        raise NoCapture("the profile in Redis does not match its announced sha256; refusing to crawl with it")
+    try:
+        policy = json.loads(info["settings"])
+        profile = parse_profile(info["profile_text"], f"redis:{info.get('profile_path', '')}")
+        start_urls = json.loads(info.get("start_urls") or "[]")
+        if start_urls:
+            profile = profile.with_start_urls(start_urls)
+    except (ValueError, KeyError) as exc:  # ProfileError is a ValueError
+        raise NoCapture(f"the capture's description in Redis is unusable: {exc}") from None
     config = config.model_copy(update={"allow_private": bool(policy.get("allow_private")),
                                        "ignore_robots": bool(policy.get("ignore_robots"))})
-    profile = parse_profile(info["profile_text"], f"redis:{info.get('profile_path', '')}")
-    if info.get("start_urls"):
-        profile = profile.with_start_urls(json.loads(info["start_urls"]))
     loaded = LoadedProfile(profile=profile, path=info.get("profile_path", ""), sha256=info["profile_sha256"],
                            text=info["profile_text"])
-    if sha256_hex(info["profile_text"].encode()) != info["profile_sha256"]:
-        raise NoCapture("the profile in Redis does not match its announced sha256; refusing to crawl with it")
-    return config, loaded, bool(policy.get("render"))
+    return config, loaded, policy
 
 
 def find_capture(client, capture_id: str | None, wait_s: float | None,
@@ -98,11 +102,12 @@ def run_worker(config: EvidenceConfig, redis_url: str, capture_id: str | None = 
     client = connect(redis_url)
     cid = find_capture(client, capture_id, wait_s)
     info = Frontier(client, cid).info()
-    config, loaded, render = _policy(config, info)
+    config, loaded, policy = _policy(config, info)
     wid = worker_id()
     summary = run_crawl(config, CrawlRequest(profile_path=loaded.path, start_urls=[], loaded=loaded,
+                                             max_pages=policy.get("max_pages"),
                                              settings=scrapy_settings(redis_url, cid, wid, config),
-                                             render=render, capture_id=f"{cid}.part-{wid}"),
+                                             render=bool(policy.get("render")), capture_id=f"{cid}.part-{wid}"),
                         log_level=log_level)
     return {**summary, "part_of": cid, "worker": wid, "redis": redact(redis_url)}
 
