@@ -49,6 +49,8 @@ class CaptureIndex:
         if not manifest_path.exists():
             return False
         manifest = json.loads(manifest_path.read_bytes())
+        if manifest.get("settings", {}).get("EVIDENCE_PART_OF"):
+            return False  # a distributed worker's part: its pages and items are indexed with the merged capture
         arts = {a["name"]: self.root / a["path"] for a in manifest["artifacts"]}
         counts = manifest.get("counts", {})
         for table in ("captures", "pages", "items", "offers"):

@@ -78,7 +78,8 @@ def item_summary(store: LocalStore, capture_id: str, manifest: dict[str, Any], k
 
 def _sealed_captures(store: LocalStore):
     for cid in store.capture_ids():
-        if read_state(store, cid)["state"] == "sealed":
+        state = read_state(store, cid)
+        if state["state"] == "sealed" and not state.get("part_of"):  # a worker's part is inside its capture
             manifest = load_manifest(store, cid)
             if manifest is not None:
                 yield cid, manifest

@@ -104,6 +104,10 @@ def test_two_workers_one_capture(redis_url, books_site, tmp_path):
     for part in parts:  # each worker's part is a sealed capture of its own, with its own custody events
         run(store, "captures", "verify", part["capture_id"])
 
+    history = json.loads(run(store, "history", "books-toscrape", "--json").stdout)
+    assert len(history["rows"]) == 1  # the workers' parts are inside the capture, not captures of their own
+    run(store, "reindex")
+
     status = json.loads(run(store, "crawl-status", cid, "--redis", redis_url, "--json").stdout)
     assert status["state"] == "sealed" and status["queue"] == 0 and len(status["workers"]) == 2
     assert status["pages"] == len(rows) and status["items"] == 1000
