@@ -35,6 +35,7 @@ class MemberScan:
     blake3: str = ""
     size: int = 0
     records: int = 0
+    record_bytes_hashed: int = 0  # inflated bytes through block + payload digests (gzip-per-record path)
     payloads: dict[int, str] = field(default_factory=dict)  # response offset -> verified payload sha256 (hex)
     problems: list[str] = field(default_factory=list)
 

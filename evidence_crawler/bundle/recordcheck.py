@@ -6,8 +6,9 @@ inflated stream line by line and in small blocks through several Python layers, 
 large steps and the bytes go straight to ``hashlib``, which (like zlib) releases the GIL, so records
 can be checked on several threads at once (:mod:`evidence_crawler.bundle.warcscan`).
 
-warcio is still what reads the structure: the WARC and HTTP header blocks are parsed by warcio's own
-``StatusAndHeadersParser`` (same accepted versions, status lines and methods), and digests are
+warcio is still what reads the structure: the WARC header block is parsed by warcio's own
+``StatusAndHeadersParser`` (same accepted versions), the HTTP header block ends where warcio's parser
+ends it (its status line is not verified, as with ``ArchiveIterator``'s default), and digests are
 compared with warcio's rules (which record types carry a payload, base32/base16/base64 values,
 revisit records unchecked). One record per gzip member, as warcio requires; a member holding more
 than the record (beyond blank lines) is named. Memory stays bounded whatever the record's size:
@@ -33,8 +34,6 @@ MAX_TAIL = 64 << 10  # bytes tolerated after a record inside its gzip member (no
 HEAD_STEP = 64 << 10  # header bytes looked at per step
 
 _WARC = StatusAndHeadersParser(ArcWarcRecordLoader.WARC_TYPES)
-_HTTP = StatusAndHeadersParser(ArcWarcRecordLoader.HTTP_TYPES)
-_HTTP_REQ = StatusAndHeadersParser(ArcWarcRecordLoader.HTTP_VERBS)
 
 
 class GzipCorrupt(Exception):
@@ -74,6 +73,7 @@ class GzipRecord:
     uri: str | None = None
     problems: list[str] = field(default_factory=list)
     payload_sha256: str | None = None  # hex of a verified sha256 WARC-Payload-Digest
+    hashed: int = 0  # inflated bytes fed to the block and payload digests (each byte counted per digest)
     _z: object = None
     _state: str = "warc"  # warc (headers) -> http (headers) -> block -> tail
     _head: bytearray = field(default_factory=bytearray)
@@ -137,10 +137,11 @@ class GzipRecord:
             self._left -= used
             if self._block is not None:
                 self._block.digester.update(take[:used])
+                self.hashed += used
         if end is not None:
             head, self._head = bytes(self._head[:end]), bytearray()
-            if http:
-                self._http_headers(head)
+            if http:  # where the payload starts is all that is needed (warcio's ArchiveIterator does
+                self._begin_payload()  # not verify HTTP status lines by default either)
             else:
                 self._warc_headers(head)
         return view[used:]
@@ -171,14 +172,6 @@ class GzipRecord:
         else:
             self._begin_payload()
 
-    def _http_headers(self, head: bytes) -> None:
-        if self.rec_type != "revisit":
-            try:
-                (_HTTP_REQ if self.rec_type == "request" else _HTTP).parse(io.BytesIO(head))
-            except Exception as exc:  # noqa: BLE001 - warcio's parser: not an HTTP message
-                self.problems.append(f"HTTP headers unreadable ({exc})")
-        self._begin_payload()
-
     def _digest(self, declared: str | None, kind: str, skip: bool) -> _Digest | None:
         if not declared or skip:
             return None
@@ -199,6 +192,7 @@ class GzipRecord:
         for d in (self._block, self._payload):
             if d is not None:
                 d.digester.update(part)
+                self.hashed += len(part)
         self._left -= len(part)
         if self._left == 0:
             self._close_block()

@@ -2,12 +2,14 @@
 
 Where a record starts is only known once the previous gzip member has been inflated, so the records
 of a window (``WINDOW`` compressed bytes) are inflated speculatively, in parallel: every place where
-the gzip magic (1f 8b 08) occurs is a candidate start and is inflated as a task
-(:class:`~evidence_crawler.bundle.recordcheck.GzipRecord`); then the chain is walked from the
-member's first byte, each record's end being the next one's start. A candidate that lies inside a
-record (the magic occurring by chance in compressed data, about once per 16 MB) is discarded, at the
-cost of the little work zlib does before it rejects it. The outcome is exactly that of a sequential
-read: what a record's check says depends only on the bytes from its start.
+the gzip magic (1f 8b 08) occurs is a candidate start; the window is cut into ``SEGMENT``-sized runs
+and one task per run checks records (:class:`~evidence_crawler.bundle.recordcheck.GzipRecord`) from
+its first candidate on, one after the other, skipping a candidate that does not inflate. Then the
+chain is walked from the member's first byte, each record's end being the next one's start. A
+candidate that lies inside a record (the magic occurring by chance in compressed data, about once per
+16 MB, or a segment starting inside a record) is discarded, at the cost of the little work zlib does
+before it rejects it. The outcome is exactly that of a sequential read: what a record's check says
+depends only on the bytes from its start.
 
 A record that runs past its window carries on with the next window (its inflate state kept), so
 memory stays at two windows plus one inflate step per thread, whatever the size of a record.
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from evidence_crawler.bundle.memberscan import MemberScan
 
 WINDOW = 8 << 20  # compressed bytes read (and inflated in parallel) at a time
+SEGMENT = 256 << 10  # records starting within one SEGMENT of a window are checked by one task, in order
 
 
 def _inflate(rec: GzipRecord, data: memoryview) -> tuple[GzipRecord, str | None]:
@@ -39,25 +42,60 @@ def _inflate(rec: GzipRecord, data: memoryview) -> tuple[GzipRecord, str | None]
     return rec, None
 
 
+_Result = tuple[GzipRecord, "str | None"]
+
+
+def _walk_segment(view: memoryview, base: int, starts: list[int], seg_end: int) -> dict[int, _Result]:
+    """Records from the segment's first candidate on, one after the other (a record's end is the next
+    one's start), while they start before ``seg_end``; a candidate that fails is skipped for the next."""
+    out: dict[int, _Result] = {}
+    i, pos = 0, starts[0]
+    while pos < seg_end:
+        rec, err = out[pos] = _inflate(GzipRecord(pos), view[pos - base:])
+        if err is None and not rec.done:
+            break  # runs past the window: the chain carries it on
+        if err is None:
+            pos = rec.offset + rec.consumed
+            continue
+        i = bisect.bisect_right(starts, pos, i)
+        if i == len(starts):
+            break
+        pos = starts[i]
+    return out
+
+
 @dataclass
 class _Window:
+    """``WINDOW`` bytes of the member, cut into ``SEGMENT``-sized runs of records, one task each: the
+    per-record Python work of small records is then spread without a task per record."""
+
     base: int  # member offset of data[0]
     data: bytes
     starts: list[int] = field(default_factory=list)  # member offsets of candidate starts, ascending
-    tasks: dict[int, Future] = field(default_factory=dict)
+    tasks: dict[int, Future] = field(default_factory=dict)  # segment number -> {start: (record, error)}
 
     @property
     def end(self) -> int:
         return self.base + len(self.data)
 
     def submit(self, pool: Executor) -> _Window:
-        view, find = memoryview(self.data), self.data.find
-        pos = find(GZIP_MAGIC)
+        find, pos = self.data.find, self.data.find(GZIP_MAGIC)
         while pos >= 0:
             self.starts.append(self.base + pos)
-            self.tasks[self.base + pos] = pool.submit(_inflate, GzipRecord(self.base + pos), view[pos:])
             pos = find(GZIP_MAGIC, pos + 1)
+        view, first = memoryview(self.data), 0
+        while first < len(self.starts):
+            seg = (self.starts[first] - self.base) // SEGMENT
+            last = bisect.bisect_left(self.starts, self.base + (seg + 1) * SEGMENT, first)
+            self.tasks[seg] = pool.submit(_walk_segment, view, self.base, self.starts[first:last],
+                                          self.base + (seg + 1) * SEGMENT)
+            first = last
         return self
+
+    def result(self, start: int) -> _Result | None:
+        """What the task of ``start``'s segment found there (None: it never started a record there)."""
+        fut = self.tasks.get((start - self.base) // SEGMENT)
+        return fut.result().get(start) if fut is not None else None
 
     def next_start(self, after: int) -> int:
         i = bisect.bisect_right(self.starts, after)
@@ -77,8 +115,8 @@ class _Chain:
             if self.pending is not None:
                 rec, err = _inflate(self.pending, memoryview(win.data)[rel:])
                 self.pending = None
-            elif self.cursor in win.tasks:
-                rec, err = win.tasks.pop(self.cursor).result()
+            elif (found := win.result(self.cursor)) is not None:
+                rec, err = found
             elif self.bad is not None:
                 self.cursor = win.next_start(self.cursor)
                 continue
@@ -102,6 +140,7 @@ class _Chain:
         if self.bad is not None:
             self._resumed(f"checking resumed at the next intact record, offset {rec.offset}")
         self.scan.records += 1
+        self.scan.record_bytes_hashed += rec.hashed
         if rec.problems:
             self._problem(rec.offset, rec.uri, "; ".join(rec.problems))
         elif rec.rec_type == "response" and rec.payload_sha256:

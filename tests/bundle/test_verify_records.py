@@ -57,8 +57,9 @@ def _warc(pages: list[tuple[str, bytes]], tamper: int | None = None) -> tuple[by
 
 @pytest.fixture
 def small_windows(monkeypatch):
-    """64 KiB windows: records straddle windows and the continuation path is exercised."""
+    """64 KiB windows of 16 KiB segments: records straddle segments and windows (the continuation path)."""
     monkeypatch.setattr(warcscan, "WINDOW", 64 << 10)
+    monkeypatch.setattr(warcscan, "SEGMENT", 16 << 10)
 
 
 def test_fast_path_agrees_with_warcio(small_windows):
