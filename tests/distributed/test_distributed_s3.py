@@ -1,0 +1,87 @@
+"""Several machines: each worker keeps its part in a store of its own; the coordinator cannot read those
+stores and fetches the parts from the S3 archive the workers filled when they sealed (local moto_server).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from evidence_crawler.demo import DemoSite
+from storage.frontier import Frontier, active_captures, connect
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent / "evidence-crawler"
+PROFILE = ROOT / "evidence_crawler" / "profiles" / "allofmp3-demo.yaml"
+
+
+def _cli(store: Path, *args: str, env: dict) -> subprocess.Popen:
+    return subprocess.Popen([str(BIN), "--store", str(store), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+
+
+def _done(proc: subprocess.Popen) -> dict:
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-4000:]
+    return json.loads(out)
+
+
+def _crawl_then_unplug(stores: dict, site: str, redis_url: str, env: dict, tmp_path: Path):
+    """Freeze the coordinator the moment the crawl ends, let the workers seal (and archive) their parts, then
+    take the workers' stores away, as if they were on other machines; returns (coordinator, part summaries)."""
+    coord = _cli(stores["coordinator"], "crawl", str(PROFILE), "--start-url", site, "--allow-private",
+                 "--redis", redis_url, "--json", env=env)
+    workers = [_cli(stores[m], "worker", "--redis", redis_url, "--once", "--wait", "30", "--json", env=env)
+               for m in ("machine-a", "machine-b")]
+    deadline = time.monotonic() + 120
+    while True:
+        ids = active_captures(connect(redis_url))
+        if ids and Frontier(connect(redis_url), ids[0]).state() == "finishing":
+            coord.send_signal(signal.SIGSTOP)
+            break
+        assert time.monotonic() < deadline and coord.poll() is None
+        time.sleep(0.01)
+    parts = [_done(w) for w in workers]
+    for m in ("machine-a", "machine-b"):
+        stores[m].rename(tmp_path / f"{m}-unplugged")
+    coord.send_signal(signal.SIGCONT)
+    return coord, parts
+
+
+def test_parts_in_separate_stores_are_merged_through_s3(tmp_path, redis_url, s3_env, moto_server):
+    bucket = moto_server.locked_bucket("parts")
+    env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", "EVIDENCE_S3_BUCKET": bucket,
+           "EVIDENCE_WORKER_HEARTBEAT_S": "0.5", "EVIDENCE_WORKER_DEAD_AFTER_S": "5"}
+    stores = {name: tmp_path / name for name in ("coordinator", "machine-a", "machine-b")}
+    with DemoSite("allofmp3") as site:
+        coord, parts = _crawl_then_unplug(stores, site.base_url, redis_url, env, tmp_path)
+        summary = _done(coord)
+    assert summary["state"] == "sealed" and summary["items"] > 0
+    assert all(p["archive"]["state"] == "archived" for p in parts), [p.get("archive") for p in parts]
+    cid = summary["capture_id"]
+    # the parts never reached the coordinator's store by the file system
+    assert not list(stores["coordinator"].glob("captures/*.part-*"))
+    manifest = json.loads((stores["coordinator"] / "captures" / cid / "manifest.json").read_text())
+    workers_entries = manifest["distributed"]["workers"]
+    assert {w["part_store"] for w in workers_entries} == {str(stores[m].resolve()) for m in ("machine-a", "machine-b")}
+    verify = subprocess.run([str(BIN), "--store", str(stores["coordinator"]), "captures", "verify", cid],
+                            capture_output=True, text=True, env=env)
+    assert verify.returncode == 0, verify.stderr
+    assert summary["archive"]["state"] == "archived"  # and the merged capture itself went to S3 as well
+
+
+def test_unreachable_parts_without_s3_fail_the_merge_clearly(tmp_path, redis_url):
+    env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", "EVIDENCE_S3_BUCKET": ""}
+    stores = {name: tmp_path / name for name in ("coordinator", "machine-a", "machine-b")}
+    with DemoSite("allofmp3") as site:
+        coord, _parts = _crawl_then_unplug(stores, site.base_url, redis_url, env, tmp_path)
+        _out, err = coord.communicate(timeout=300)
+    assert coord.returncode == 2
+    assert "which this machine cannot read" in err and "EVIDENCE_S3_BUCKET" in err and "machine-" in err
+    state = json.loads(next(stores["coordinator"].glob("captures/*/state.json")).read_text())
+    assert state["state"] == "failed"  # never sealed with parts missing
