@@ -150,7 +150,9 @@ class DistributedWorkerExtension:
         sealed = bool(session.seal_result) and reason == "finished" and not self.declared_dead.is_set()
         try:
             if sealed:
-                self.frontier.set_worker(self.wid, state=W_SEALED, finished_at=iso(), part=json.dumps({
+                self.frontier.set_worker(self.wid, state=W_SEALED, finished_at=iso(), pages=str(session.pages.count),
+                                         items=str(session.items_counted), errors=str(len(session.errors)),
+                                         rate="0", part=json.dumps({
                     "part_id": session.capture_id, "store": str(session.store.root.resolve()),
                     "host": socket.gethostname(), "manifest_sha256": session.seal_result["manifest_sha256"],
                     "pages": session.pages.count, "items": session.items_counted}))

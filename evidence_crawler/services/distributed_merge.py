@@ -35,7 +35,7 @@ from pipelines.seal import seal_manifest, store_artifact
 from pipelines.session import write_jsonl
 from storage.local import LocalStore
 
-MERGED = ("pages", "items", "errors", "profile")
+MERGED = ("pages", "items", "errors", "profile", "renders")
 
 
 class MergeError(Exception):
@@ -144,19 +144,22 @@ def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, l
         (work / "profile.yaml").write_text(loaded.text, encoding="utf-8")
         counts = _merge_lines(readers, work)
         artifacts: list[Artifact] = []
-        names: set[str] = set()
+        names: dict[tuple[str, str], str] = {}  # (worker, name in its part) -> name in the capture
         for part in readers:
             for art in part.manifest["artifacts"]:
                 if art["role"] in MERGED:
                     continue
-                name = art["name"] if art["name"] not in names else f"{part.worker}-{art['name']}"
-                names.add(name)
+                name = art["name"] if art["name"] not in names.values() else f"{part.worker}-{art['name']}"
+                names[(part.worker, art["name"])] = name
                 artifacts.append(_checked(store_artifact(store, ledger, capture_id, part.file(art), name,
                                                          art["role"]), art, part.worker))
             artifacts.append(store_artifact(store, ledger, capture_id, part.manifest_path,
                                             f"part-{part.worker}.manifest.json", "part_manifest"))
-        for name, role in (("profile.yaml", "profile"), ("pages.jsonl", "pages"), ("items.jsonl", "items"),
-                           ("errors.jsonl", "errors")):
+        merged = [("profile.yaml", "profile"), ("pages.jsonl", "pages"), ("items.jsonl", "items"),
+                  ("errors.jsonl", "errors")]
+        if _merge_renders(readers, names, work / "renders.jsonl"):
+            merged.append(("renders.jsonl", "renders"))
+        for name, role in merged:
             artifacts.append(store_artifact(store, ledger, capture_id, work / name, name, role))
     profile = loaded.profile
     manifest = {
@@ -177,10 +180,25 @@ def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, l
         "artifacts": [a.model_dump() for a in artifacts],
     }
     _path, obj, event = seal_manifest(store, ledger, capture_id, manifest, manifest["counts"])
-    for name in ("profile.yaml", "pages.jsonl", "items.jsonl", "errors.jsonl"):
+    for name in ("profile.yaml", "pages.jsonl", "items.jsonl", "errors.jsonl", "renders.jsonl"):
         (work / name).unlink(missing_ok=True)
     manifest["_sealed"] = {"manifest_sha256": obj.digests.sha256, "sealed_event": event.seq}
     return manifest
+
+
+def _merge_renders(parts: list[PartReader], names: dict[tuple[str, str], str], dest: Path) -> bool:
+    """Browser renders of every part in one ``renders.jsonl``, naming their files as the capture names them."""
+    rows = []
+    for part in parts:
+        for art in part.artifacts("renders"):
+            for row in iter_jsonl(part.file(art)):
+                for ref in (row.get("artifacts") or {}).values():
+                    if isinstance(ref, dict) and "name" in ref:
+                        ref["name"] = names.get((part.worker, ref["name"]), ref["name"])
+                rows.append({**row, "worker": part.worker})
+    if rows:
+        write_jsonl(dest, rows)
+    return bool(rows)
 
 
 def _checked(stored: Artifact, art: dict[str, Any], worker: str) -> Artifact:
