@@ -121,6 +121,9 @@ def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: 
         for s, handler in old.items():
             signal.signal(s, handler)
     frontier.set_state(MERGING)
+    for wid, info in workers.items():
+        if info.get("state") == W_DEAD:
+            info["part_discarded"] = _discard_dead_part(info, capture_id, wid)
     settings = {"USER_AGENT": config.scrapy_settings()["USER_AGENT"], "EVIDENCE_ALLOW_PRIVATE": config.allow_private,
                 "EVIDENCE_IGNORE_ROBOTS": config.ignore_robots, "max_pages": policy["max_pages"],
                 "render": policy["render"], "EVIDENCE_OPERATOR": config.operator}
@@ -153,6 +156,19 @@ def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: 
 
         summary["archive"] = archive_after_seal(config, store, capture_id)
     return summary
+
+
+def _discard_dead_part(info: dict[str, str], capture_id: str, wid: str) -> bool:
+    """A dead worker's unfinished part, when its store is readable here, is marked discarded (files kept)."""
+    from evidence_crawler.services.captures import CaptureNotFound, discard_capture
+
+    try:
+        discard_capture(LocalStore(info["store"]), info["part"], f"worker {wid} of distributed capture "
+                        f"{capture_id} lost its heartbeat; its requests were re-queued and fetched again by the "
+                        "other workers, so this part is not in the capture")
+    except (CaptureNotFound, KeyError, ValueError, OSError):
+        return False  # on another machine, or sealed after all (declared dead while alive): left as it is
+    return True
 
 
 def _watch(frontier: Frontier, poll_s: float, progress: Progress) -> tuple[dict, dict]:

@@ -215,5 +215,6 @@ def _worker_entry(wid: str, info: dict[str, str], part: dict[str, Any] | None) -
                      part_manifest_sha256=part["manifest_sha256"], pages=part.get("pages"), items=part.get("items"))
     else:  # its work went back to the queue and was done by the others; its files were left out
         entry.update(state=info.get("state", "unknown"), part_capture_id=info.get("part"),
-                     requeued_requests=int(info.get("requeued", 0)), merged=False)
+                     requeued_requests=int(info.get("requeued", 0)), merged=False,
+                     part_discarded=bool(info.get("part_discarded")))
     return entry

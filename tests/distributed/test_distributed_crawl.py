@@ -151,6 +151,9 @@ def test_worker_killed_mid_crawl_loses_nothing(redis_url, books_site, tmp_path):
     entries = {w["worker"]: w for w in manifest["distributed"]["workers"]}
     dead = [w for w in entries.values() if w["state"] == "dead"]
     assert len(dead) == 1 and f"-{victim.pid}-" in dead[0]["worker"] and dead[0]["requeued_requests"] >= 150
+    assert dead[0]["part_discarded"]  # its unfinished part: kept on disk, marked discarded in custody
+    part_state = json.loads((store / "captures" / dead[0]["part_capture_id"] / "state.json").read_text())
+    assert part_state["state"] == "discarded" and cid in part_state["discard_reason"]
     rows = pages(store, cid)
     assert {p["worker"] for p in rows} == {w for w, e in entries.items() if e["state"] == "merged"}
     fetched = Counter(p["url"] for p in rows if not p["url"].endswith("/robots.txt"))
