@@ -1,6 +1,6 @@
 """One streaming pass over a zip member: its sha256 and blake3, and for a WARC every record's digests.
 
-Member hashing runs on its own thread (hashlib and blake3 release the GIL on large buffers) while
+Member hashing runs on its own threads (hashlib and blake3 release the GIL on large buffers) while
 the records of a gzip-per-record WARC are inflated and checked on a thread pool
 (:mod:`evidence_crawler.bundle.warcscan`), so a bundle is read once and every core works. blake3 is
 kept although datapackage.json only lists sha256: evidence/manifest.json and each sealed capture
@@ -41,26 +41,31 @@ class MemberScan:
 
 
 class _HashingReader:
-    """A read-only stream that hands every chunk it returns to a hashing thread."""
+    """A read-only stream that hands every chunk it returns to two hashing threads (sha256, blake3):
+    each runs on its own core, apart from the reading and record checks."""
 
     def __init__(self, raw: BinaryIO) -> None:
         self.raw = raw
         self.size = 0
         self._sha, self._b3 = hashlib.sha256(), blake3.blake3(max_threads=1)
-        self._q: queue.Queue[bytes | None] = queue.Queue(maxsize=2)  # at most 2 reads (of up to WINDOW) ahead
-        self._thread = threading.Thread(target=self._hash, daemon=True)
-        self._thread.start()
+        # at most 2 reads (of up to WINDOW) ahead of each hash
+        self._queues: list[queue.Queue[bytes | None]] = [queue.Queue(maxsize=2), queue.Queue(maxsize=2)]
+        self._threads = [threading.Thread(target=self._hash, args=(q, h.update), daemon=True)
+                         for q, h in zip(self._queues, (self._sha, self._b3), strict=True)]
+        for t in self._threads:
+            t.start()
 
-    def _hash(self) -> None:
-        while (chunk := self._q.get()) is not None:
-            self._sha.update(chunk)
-            self._b3.update(chunk)
+    @staticmethod
+    def _hash(q: queue.Queue, update) -> None:
+        while (chunk := q.get()) is not None:
+            update(chunk)
 
     def read(self, n: int = -1) -> bytes:
         data = self.raw.read(n if n is not None and n >= 0 else -1)
         if data:
             self.size += len(data)
-            self._q.put(data)
+            for q in self._queues:
+                q.put(data)
         return data
 
     def drain(self) -> None:
@@ -68,8 +73,10 @@ class _HashingReader:
             pass
 
     def finish(self) -> tuple[str, str]:
-        self._q.put(None)
-        self._thread.join()
+        for q in self._queues:
+            q.put(None)
+        for t in self._threads:
+            t.join()
         return self._sha.hexdigest(), self._b3.hexdigest()
 
 

@@ -15,7 +15,10 @@ A record that runs past its window carries on with the next window (its inflate 
 memory stays at two windows plus one inflate step per thread, whatever the size of a record.
 
 A damaged gzip member is named with its offset (and URI, when its headers were readable); checking
-resumes at the next candidate that inflates cleanly, so one bad record does not hide the others.
+resumes at a later candidate that inflates cleanly, so one bad record does not hide the others.
+Hostile data cannot make this costly: a window denser in gzip magic than any gzip-per-record WARC
+(``MIN_MEMBER``) gets no speculative tasks, and a task gives up after ``MAX_MISSES`` false starts in
+a row; the chain then reads on alone, like a sequential reader.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
 
 WINDOW = 8 << 20  # compressed bytes read (and inflated in parallel) at a time
 SEGMENT = 256 << 10  # records starting within one SEGMENT of a window are checked by one task, in order
+MIN_MEMBER = 64  # no gzip member holding a WARC record is smaller: denser gzip magic is not records
+MAX_MISSES = 16  # candidates a task tries in a row that do not inflate before leaving the rest to the chain
 
 
 def _inflate(rec: GzipRecord, data: memoryview) -> tuple[GzipRecord, str | None]:
@@ -49,17 +54,18 @@ def _walk_segment(view: memoryview, base: int, starts: list[int], seg_end: int) 
     """Records from the segment's first candidate on, one after the other (a record's end is the next
     one's start), while they start before ``seg_end``; a candidate that fails is skipped for the next."""
     out: dict[int, _Result] = {}
-    i, pos = 0, starts[0]
+    i, pos, misses = 0, starts[0], 0
     while pos < seg_end:
         rec, err = out[pos] = _inflate(GzipRecord(pos), view[pos - base:])
         if err is None and not rec.done:
             break  # runs past the window: the chain carries it on
         if err is None:
-            pos = rec.offset + rec.consumed
+            pos, misses = rec.offset + rec.consumed, 0
             continue
+        misses += 1
         i = bisect.bisect_right(starts, pos, i)
-        if i == len(starts):
-            break
+        if i == len(starts) or misses >= MAX_MISSES:
+            break  # hostile or damaged data: the chain goes on alone from here
         pos = starts[i]
     return out
 
@@ -80,8 +86,12 @@ class _Window:
 
     def submit(self, pool: Executor) -> _Window:
         find, pos = self.data.find, self.data.find(GZIP_MAGIC)
+        limit = len(self.data) // MIN_MEMBER + 16
         while pos >= 0:
             self.starts.append(self.base + pos)
+            if len(self.starts) > limit:  # not gzip-per-record data (hostile?): no speculation here, the
+                self.starts.clear()  # chain checks this window alone, as a sequential reader would
+                return self
             pos = find(GZIP_MAGIC, pos + 1)
         view, first = memoryview(self.data), 0
         while first < len(self.starts):
@@ -138,7 +148,7 @@ class _Chain:
                 self.cursor = win.end
             return
         if self.bad is not None:
-            self._resumed(f"checking resumed at the next intact record, offset {rec.offset}")
+            self._resumed(f"records checked again from offset {rec.offset} on")
         self.scan.records += 1
         self.scan.record_bytes_hashed += rec.hashed
         if rec.problems:
@@ -157,7 +167,7 @@ class _Chain:
 
     def close(self) -> None:
         if self.bad is not None:
-            self._resumed("no intact record after it")
+            self._resumed("no record checked after it")
 
 
 def scan_gzip_warc(head: bytes, reader: BinaryIO, name: str, scan: MemberScan, pool: Executor) -> None:

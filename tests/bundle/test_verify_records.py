@@ -8,6 +8,7 @@ import gzip
 import hashlib
 import io
 import os
+import time
 import tracemalloc
 import zipfile
 
@@ -16,6 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from evidence_crawler.bundle import warcscan
 from evidence_crawler.bundle.memberscan import scan_member
+from evidence_crawler.bundle.recordcheck import GZIP_MAGIC
 from evidence_crawler.bundle.verify import verify_bundle
 
 
@@ -99,7 +101,7 @@ def test_damaged_gzip_member_is_named_and_checking_resumes(small_windows):
     assert len(scan.problems) == 1, scan.problems
     text = scan.problems[0]
     assert f"record at offset {offsets[2]} ({pages[2][0]}): unreadable gzip member" in text
-    assert f"resumed at the next intact record, offset {offsets[3]}" in text
+    assert f"records checked again from offset {offsets[3]} on" in text
     assert sorted(scan.payloads) == offsets[:2] + offsets[3:]
 
 
@@ -117,7 +119,17 @@ def test_garbage_after_the_last_record_is_named():
     data, offsets = _warc(_pages(2, 1000))
     scan = scan_member(io.BytesIO(data + b"not a gzip member\r\n"), "archive/a.warc.gz", True)
     assert len(scan.problems) == 1 and f"record at offset {len(data)}" in scan.problems[0]
-    assert "no intact record after it" in scan.problems[0] and sorted(scan.payloads) == offsets
+    assert "no record checked after it" in scan.problems[0] and sorted(scan.payloads) == offsets
+
+
+def test_data_dense_with_gzip_signatures_is_named_without_a_task_each():
+    """4 MiB of gzip magic bytes after the records: over a million candidate starts, refused cheaply."""
+    data, offsets = _warc(_pages(3, 1000))
+    t0 = time.perf_counter()
+    scan = scan_member(io.BytesIO(data + GZIP_MAGIC * (1400 << 10)), "archive/a.warc.gz", True)
+    assert time.perf_counter() - t0 < 10
+    assert len(scan.problems) == 1 and f"record at offset {len(data)}" in scan.problems[0]
+    assert sorted(scan.payloads) == offsets
 
 
 def test_two_records_in_one_gzip_member_are_named():
