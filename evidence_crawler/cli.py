@@ -86,7 +86,8 @@ def crawl(profile: Annotated[Path, typer.Argument(help="site profile YAML")],
                                                       "destinations [env EVIDENCE_ALLOW_PRIVATE]")] = False,
           ignore_robots: Annotated[bool, typer.Option("--ignore-robots", help="archive robots.txt but do "
                                                       "not obey it (recorded in the manifest)")] = False,
-          resume: Annotated[str | None, typer.Option(help="resume an incomplete capture by id")] = None,
+          resume: Annotated[str | None, typer.Option(help="resume an incomplete capture by id (with --redis: take "
+                                                   "over a distributed one whose coordinator died)")] = None,
           render: Annotated[bool, typer.Option("--render", help="render item pages in Chromium even if the "
                                                "profile says render: false")] = False,
           redis: Annotated[str | None, typer.Option("--redis", metavar="URL", help="distributed: seed a shared "
@@ -118,8 +119,6 @@ def crawl(profile: Annotated[Path, typer.Argument(help="site profile YAML")],
             progress.update(task, items=counts["item"])
 
     request = CrawlRequest(str(profile), list(start_url or []), max_pages, resume, render=render)
-    if redis and resume:
-        _fail("--resume is for local captures; a distributed capture survives worker deaths by itself")
     try:
         if redis:
             summary = crawl_distributed(config, request, redis, as_json)

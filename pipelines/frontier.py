@@ -26,7 +26,17 @@ from scrapy_redis.queue import PriorityQueue
 from twisted.internet import task
 
 from evidence_crawler.timeutil import iso
-from storage.frontier import FINISHING, W_DEAD, W_RUNNING, W_SEALED, W_SEALING, Frontier, connect
+from storage.frontier import (
+    CANCELLED,
+    FAILED,
+    FINISHING,
+    W_DEAD,
+    W_RUNNING,
+    W_SEALED,
+    W_SEALING,
+    Frontier,
+    connect,
+)
 
 log = logging.getLogger(__name__)
 # scrapy-redis 0.9.1 (the latest release) still uses APIs Scrapy 2.13+ deprecates (spider= to the stats
@@ -62,6 +72,7 @@ class DistributedWorkerExtension:
         self.declared_dead = threading.Event()
         self.stopped = threading.Event()
         self._poke: task.LoopingCall | None = None
+        self._ticks = 0
         self._beat_thread: threading.Thread | None = None
         crawler.evidence_worker = self
         crawler.evidence_admission = self.frontier.admit
@@ -120,6 +131,13 @@ class DistributedWorkerExtension:
             log.error("worker %s was declared dead (heartbeat lost); its work was re-queued; stopping",
                       self.wid)
             deferred_from_coro(engine.close_spider_async(reason="declared_dead"))
+            return
+        self._ticks += 1
+        if self._ticks % 5 == 0 and self.frontier.state() in (CANCELLED, FAILED):
+            self._poke.stop()
+            log.error("capture %s was cancelled by its coordinator; stopping (this part stays unsealed)",
+                      self.capture_id)
+            deferred_from_coro(engine.close_spider_async(reason="shutdown"))
             return
         slot = getattr(engine, "_slot", None)
         if self.idle and slot is not None:

@@ -15,17 +15,21 @@ import signal
 import socket
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.models import CaptureState
+from evidence_crawler.profile import LoadedProfile, load_profile
 from evidence_crawler.services.capture import CaptureRefused, CrawlRequest, preflight
 from evidence_crawler.services.distributed_merge import MergeError, merge_and_seal
 from evidence_crawler.timeutil import iso
 from storage.frontier import (
     CANCELLED,
+    CRAWLING,
     FAILED,
+    FINISHING,
     MERGING,
     SEALED,
     W_DEAD,
@@ -70,38 +74,89 @@ def _seed(frontier: Frontier, loaded, policy: dict[str, Any]) -> int:
     return len(requests)
 
 
-def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: str,
-                          on_progress: Progress | None = None, poll_s: float = 0.5) -> dict[str, Any]:
-    """Seed, wait for the workers, merge, seal; the same summary as a local crawl (plus ``distributed``)."""
+@dataclass
+class _Coordination:
+    capture_id: str
+    frontier: Frontier
+    loaded: LoadedProfile
+    policy: dict[str, Any]
+    started_at: str
+    note: str
+
+    def state(self, state: CaptureState, **extra: Any) -> dict[str, Any]:
+        return {"capture_id": self.capture_id, "profile": self.loaded.profile.name, "pid": os.getpid(),
+                "host": socket.gethostname(), "started_at": self.started_at, "distributed": {"redis": self.note},
+                "state": str(state), "updated_at": iso(), **extra}
+
+
+def _start(config: EvidenceConfig, req: CrawlRequest, client, store: LocalStore, ledger: CustodyLedger,
+           note: str, progress: Progress) -> _Coordination:
     loaded = preflight(config, req)
     if req.start_urls:
         loaded = loaded.model_copy(update={"profile": loaded.profile.with_start_urls(req.start_urls)})
+    capture_id = store.new_capture_id(loaded.profile.name)
+    job = _Coordination(capture_id, Frontier(client, capture_id), loaded, _policy(config, loaded, req), iso(), note)
+    store.capture_dir(capture_id).mkdir(parents=True, exist_ok=True)
+    store.write_state(capture_id, job.state(CaptureState.CAPTURING))
+    ledger.append("capture_started", capture_id, profile=loaded.profile.name, profile_sha256=loaded.sha256,
+                  pid=os.getpid(), host=socket.gethostname(), operator=config.operator, distributed=True,
+                  frontier=note, policy=job.policy)
+    job.frontier.create({"profile_text": loaded.text, "profile_sha256": loaded.sha256, "profile_path": loaded.path,
+                         "profile_name": loaded.profile.name, "start_urls": json.dumps(loaded.profile.start_urls),
+                         "settings": json.dumps(job.policy), "coordinator": socket.gethostname(),
+                         "coordinator_pid": str(os.getpid()), "store": str(store.root.resolve()),
+                         "started_at": job.started_at})
+    progress({"event": "seeded", "capture_id": capture_id, "requests": _seed(job.frontier, loaded, job.policy)})
+    return job
+
+
+def _reattach(req: CrawlRequest, client, store: LocalStore, ledger: CustodyLedger, note: str) -> _Coordination:
+    """A coordinator that died (kill -9, reboot): a new one takes the frontier over where it stands."""
+    capture_id = req.resume or ""
+    try:
+        state = store.read_state(capture_id)
+    except (KeyError, ValueError):
+        raise CaptureRefused(f"no capture {capture_id!r} in {store.root}") from None
+    frontier = Frontier(client, capture_id)
+    info = frontier.info()
+    if not state.get("distributed") or not info:
+        raise CaptureRefused(f"capture {capture_id} is not a distributed capture in this Redis; "
+                             "--resume without --redis resumes a local one")
+    if state["state"] not in (CaptureState.CAPTURING, CaptureState.INCOMPLETE) or \
+            info.get("state") not in (CRAWLING, FINISHING, MERGING):
+        raise CaptureRefused(f"capture {capture_id} is {state['state']} (frontier: {info.get('state')}); "
+                             "only an unfinished distributed capture can be taken over")
+    loaded = load_profile(req.profile_path)
+    if loaded.sha256 != info.get("profile_sha256"):
+        raise CaptureRefused(f"capture {capture_id} was started with another profile (sha256 "
+                             f"{info.get('profile_sha256')}), not {req.profile_path} ({loaded.sha256})")
+    start_urls = json.loads(info.get("start_urls") or "[]")
+    if start_urls:
+        loaded = loaded.model_copy(update={"profile": loaded.profile.with_start_urls(start_urls)})
+    job = _Coordination(capture_id, frontier, loaded, json.loads(info["settings"]), state["started_at"], note)
+    frontier.r.hset(frontier.keys.info, mapping={"coordinator": socket.gethostname(),
+                                                 "coordinator_pid": str(os.getpid())})
+    store.write_state(capture_id, job.state(CaptureState.CAPTURING))
+    ledger.append("capture_resumed", capture_id, pid=os.getpid(), host=socket.gethostname(), distributed=True,
+                  frontier_state=info.get("state"), queue=frontier.queue_length())
+    return job
+
+
+def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: str,
+                          on_progress: Progress | None = None, poll_s: float = 0.5) -> dict[str, Any]:
+    """Seed (or, with ``req.resume``, take over), wait for the workers, merge, seal; the same summary as a
+    local crawl plus ``distributed``."""
     store = LocalStore(config.store)
     ledger = CustodyLedger(store.root)
+    note = redact(redis_url)
+    progress = on_progress or (lambda _status: None)
     try:
         client = connect(redis_url)
     except FrontierUnavailable as exc:
         raise CaptureRefused(str(exc)) from None
-    capture_id = store.new_capture_id(loaded.profile.name)
-    frontier = Frontier(client, capture_id)
-    policy = _policy(config, loaded, req)
-    started_at = iso()
-    note = redact(redis_url)
-    base_state = {"capture_id": capture_id, "profile": loaded.profile.name, "pid": os.getpid(),
-                  "host": socket.gethostname(), "started_at": started_at, "distributed": {"redis": note}}
-    store.capture_dir(capture_id).mkdir(parents=True, exist_ok=True)
-    store.write_state(capture_id, {**base_state, "state": str(CaptureState.CAPTURING), "updated_at": iso()})
-    ledger.append("capture_started", capture_id, profile=loaded.profile.name, profile_sha256=loaded.sha256,
-                  pid=os.getpid(), host=socket.gethostname(), operator=config.operator, distributed=True,
-                  frontier=note, policy=policy)
-    frontier.create({"profile_text": loaded.text, "profile_sha256": loaded.sha256, "profile_path": loaded.path,
-                     "profile_name": loaded.profile.name, "start_urls": json.dumps(loaded.profile.start_urls),
-                     "settings": json.dumps(policy), "coordinator": socket.gethostname(),
-                     "coordinator_pid": str(os.getpid()), "store": str(store.root.resolve()),
-                     "started_at": started_at})
-    seeded = _seed(frontier, loaded, policy)
-    progress = on_progress or (lambda _status: None)
-    progress({"event": "seeded", "capture_id": capture_id, "requests": seeded})
+    job = _reattach(req, client, store, ledger, note) if req.resume else \
+        _start(config, req, client, store, ledger, note, progress)
+    capture_id, frontier = job.capture_id, job.frontier
 
     def stop(signum, _frame):
         raise _Stop(signal.Signals(signum).name)
@@ -111,15 +166,20 @@ def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: 
         parts, workers = _watch(frontier, poll_s, progress)
     except _Stop as exc:
         frontier.set_state(CANCELLED, reason=f"coordinator received {exc}")
-        store.write_state(capture_id, {**base_state, "state": str(CaptureState.FAILED), "updated_at": iso(),
-                                       "reason": f"cancelled ({exc}) before it was sealed"})
+        store.write_state(capture_id, job.state(CaptureState.FAILED, reason=f"cancelled ({exc}) before it was sealed"))
         ledger.append("capture_failed", capture_id, reason=f"distributed capture cancelled ({exc})")
         return {"capture_id": capture_id, "state": str(CaptureState.FAILED), "reason": f"cancelled ({exc})",
-                "profile": loaded.profile.name, "pages": 0, "items": 0, "offers": 0, "p2p": 0, "errors": [],
+                "profile": job.loaded.profile.name, "pages": 0, "items": 0, "offers": 0, "p2p": 0, "errors": [],
                 "store": str(store.root)}
     finally:
         for s, handler in old.items():
             signal.signal(s, handler)
+    return _merge(config, store, ledger, job, parts, workers)
+
+
+def _merge(config: EvidenceConfig, store: LocalStore, ledger: CustodyLedger, job: _Coordination,
+           parts: dict[str, dict[str, Any]], workers: dict[str, dict[str, str]]) -> dict[str, Any]:
+    capture_id, frontier, loaded, policy = job.capture_id, job.frontier, job.loaded, job.policy
     frontier.set_state(MERGING)
     for wid, info in workers.items():
         if info.get("state") == W_DEAD:
@@ -128,18 +188,17 @@ def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: 
                 "EVIDENCE_IGNORE_ROBOTS": config.ignore_robots, "max_pages": policy["max_pages"],
                 "render": policy["render"], "EVIDENCE_OPERATOR": config.operator}
     try:
-        manifest = merge_and_seal(config, store, capture_id, loaded, started_at, settings, parts, workers, note)
+        manifest = merge_and_seal(config, store, capture_id, loaded, job.started_at, settings, parts, workers,
+                                  job.note)
     except (MergeError, OSError) as exc:
         frontier.set_state(FAILED, reason=str(exc))
-        store.write_state(capture_id, {**base_state, "state": str(CaptureState.FAILED), "updated_at": iso(),
-                                       "reason": str(exc)})
+        store.write_state(capture_id, job.state(CaptureState.FAILED, reason=str(exc)))
         ledger.append("capture_failed", capture_id, reason=str(exc))
         raise CaptureRefused(f"capture {capture_id}: merging the workers' parts failed: {exc}") from None
     sealed = manifest.pop("_sealed")
-    store.write_state(capture_id, {**base_state, "state": str(CaptureState.SEALED), "updated_at": iso(),
-                                   "finished_at": manifest["finished_at"], "counts": manifest["counts"],
-                                   "manifest_sha256": sealed["manifest_sha256"],
-                                   "sealed_event": sealed["sealed_event"]})
+    store.write_state(capture_id, job.state(CaptureState.SEALED, finished_at=manifest["finished_at"],
+                                            counts=manifest["counts"], manifest_sha256=sealed["manifest_sha256"],
+                                            sealed_event=sealed["sealed_event"]))
     frontier.set_state(SEALED, finished_at=manifest["finished_at"])
     frontier.cleanup()
     errors = [json.loads(line) for line in (store.capture_dir(capture_id) / "artifacts" / "errors.jsonl")
@@ -173,7 +232,7 @@ def _discard_dead_part(info: dict[str, str], capture_id: str, wid: str) -> bool:
 
 def _watch(frontier: Frontier, poll_s: float, progress: Progress) -> tuple[dict, dict]:
     """Until the crawl is over and every worker has sealed or died: ({worker: part}, {worker: info})."""
-    finished = False
+    finished = frontier.state() in (FINISHING, MERGING)  # a coordinator taking over may find it so
     while True:
         for wid, n in frontier.reclaim_dead().items():
             progress({"event": "worker_dead", "worker": wid, "requeued": n})

@@ -1,5 +1,5 @@
-"""Several machines: each worker keeps its part in a store of its own; the coordinator cannot read those
-stores and fetches the parts from the S3 archive the workers filled when they sealed (local moto_server).
+"""Coordination across machines and failures: parts merged through S3 when the coordinator cannot read
+the workers' stores, a coordinator that dies is replaced, a cancelled capture stops its workers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from evidence_crawler.demo import DemoSite
+from evidence_crawler.demo import DemoSite, expected_items
 from storage.frontier import Frontier, active_captures, connect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,3 +85,51 @@ def test_unreachable_parts_without_s3_fail_the_merge_clearly(tmp_path, redis_url
     assert "which this machine cannot read" in err and "EVIDENCE_S3_BUCKET" in err and "machine-" in err
     state = json.loads(next(stores["coordinator"].glob("captures/*/state.json")).read_text())
     assert state["state"] == "failed"  # never sealed with parts missing
+
+
+def test_a_new_coordinator_takes_over_after_kill_9(tmp_path, redis_url):
+    env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", "EVIDENCE_WORKER_HEARTBEAT_S": "0.5",
+           "EVIDENCE_WORKER_DEAD_AFTER_S": "5"}
+    store = tmp_path / "store"
+    with DemoSite("allofmp3") as site:
+        first = _cli(store, "crawl", str(PROFILE), "--start-url", site.base_url, "--allow-private",
+                     "--redis", redis_url, "--json", env=env)
+        workers = [_cli(store, "worker", "--redis", redis_url, "--once", "--wait", "30", "--json", env=env)
+                   for _ in range(2)]
+        deadline = time.monotonic() + 60
+        while not list(store.glob("captures/*.part-*/work/pages.jsonl")):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        first.kill()  # the coordinator dies; the workers crawl on and then wait, idle
+        first.wait()
+        cid = next(p.name for p in store.glob("captures/*") if ".part-" not in p.name)
+        status = subprocess.run([str(BIN), "--store", str(store), "crawl-status", cid, "--redis", redis_url,
+                                 "--json"], capture_output=True, text=True, env=env)
+        assert json.loads(status.stdout)["state"] == "crawling"
+        second = _cli(store, "crawl", str(PROFILE), "--redis", redis_url, "--resume", cid, "--json", env=env)
+        summary = _done(second)
+        for w in workers:
+            _done(w)
+    assert summary["capture_id"] == cid and summary["state"] == "sealed"
+    assert summary["items"] == 40 and summary["offers"] == sum(len(i["offers"]) for i in expected_items("allofmp3"))
+    verify = subprocess.run([str(BIN), "--store", str(store), "captures", "verify", cid], capture_output=True,
+                            text=True, env=env)
+    assert verify.returncode == 0, verify.stderr
+
+
+def test_cancelling_the_coordinator_stops_the_workers(tmp_path, redis_url):
+    env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", "EVIDENCE_DOWNLOAD_DELAY_S": "0.2",
+           "EVIDENCE_CONCURRENCY": "1"}
+    store = tmp_path / "store"
+    with DemoSite("allofmp3") as site:
+        coord = _cli(store, "crawl", str(PROFILE), "--start-url", site.base_url, "--allow-private",
+                     "--redis", redis_url, "--json", env=env)
+        worker = _cli(store, "worker", "--redis", redis_url, "--once", "--wait", "30", "--json", env=env)
+        deadline = time.monotonic() + 60
+        while not list(store.glob("captures/*.part-*/work/pages.jsonl")):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        coord.send_signal(signal.SIGTERM)
+        assert coord.wait(60) == 1
+        worker.communicate(timeout=60)  # stops on its own: the capture it works for was cancelled
+    assert worker.returncode == 1

@@ -32,7 +32,7 @@ def test_worker_and_status_errors(cli, redis_url):
     proc = cli.run("crawl-status", "nope", "--redis", redis_url)
     assert proc.returncode == 2 and "no capture 'nope'" in proc.stderr
     proc = cli.run("crawl", str(PROFILE), "--redis", redis_url, "--resume", "x", "--allow-private")
-    assert proc.returncode == 2 and "--resume" in proc.stderr
+    assert proc.returncode == 2 and "no capture 'x'" in proc.stderr
 
 
 def test_worker_refuses_a_profile_that_does_not_match_its_hash(cli, redis_url):

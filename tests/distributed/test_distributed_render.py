@@ -7,7 +7,7 @@ import json
 
 from evidence_crawler.demo import DemoSite, expected_items
 from tests.browser.conftest import needs_chromium
-from tests.distributed.test_distributed_s3 import PROFILE, _cli, _done
+from tests.distributed.test_coordination import PROFILE, _cli, _done
 
 
 @needs_chromium
