@@ -76,6 +76,7 @@ class DistributedWorkerExtension:
         self._beat_thread: threading.Thread | None = None
         crawler.evidence_worker = self
         crawler.evidence_admission = self.frontier.admit
+        crawler.evidence_salvaged = self.frontier.salvaged  # pages a dead worker recorded (pipelines.replay)
 
     @classmethod
     def from_crawler(cls, crawler):

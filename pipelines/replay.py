@@ -1,5 +1,9 @@
 """ResumeReplayMiddleware: resuming a capture answers already-recorded URLs from its own WARC files.
 
+In a distributed capture the same goes for the pages a dead worker recorded: its part was salvaged, and the
+worker that takes over one of its requests parses the recorded bytes (the page stays in the dead worker's
+WARC, which the merged capture holds) instead of fetching the page a second time.
+
 Why not Scrapy's JOBDIR alone: after ``kill -9`` the requests that were in flight are already marked
 seen in JOBDIR while their responses never arrived, so they would be silently skipped on resume, and
 the disk queue's bookkeeping is only written on a clean close. Re-crawling from the start URLs while
@@ -30,12 +34,16 @@ class ResumeReplayMiddleware:
 
     def process_request(self, request, spider=None):
         session = getattr(self.crawler, "evidence_session", None)
-        if session is None or not session.recorded:
+        # a distributed worker also finds what a dead worker recorded (services.distributed_salvage)
+        salvaged = getattr(self.crawler, "evidence_salvaged", None)
+        if session is None or not (session.recorded or salvaged):
             return None
-        page = session.recorded.get(canonicalize_url(request.url))
+        canon = canonicalize_url(request.url)
+        page = session.recorded.get(canon) or (salvaged(canon) if salvaged else None)
         if page is None or page["status"] not in REPLAYABLE or page["status"] in RETRY_AGAIN:
             return None
-        with open(session.work / "warc" / page["warc_file"], "rb") as fh:
+        path = page.get("warc_path") or session.work / "warc" / page["warc_file"]
+        with open(path, "rb") as fh:
             fh.seek(page["warc_offset"])
             record = next(iter(ArchiveIterator(fh)))
             body = record.raw_stream.read()

@@ -4,16 +4,17 @@ scrapy-redis owns the request queue (a sorted set, its ``PriorityQueue``) and th
 set of request fingerprints). What scrapy-redis lacks is a reliable hand-off: its ``pop`` removes the
 request, so a worker killed with requests in hand loses them. Here a pop *moves* the request into the
 worker's ``taken`` set in one Lua script, and nothing is ever removed from ``taken`` while the worker
-lives. When a worker's heartbeat key expires, ``reclaim`` (again one script, so two reclaimers cannot
-both re-queue) puts everything it took back on the queue and marks it dead; its partial evidence is then
-left out of the capture and everything it fetched is fetched again by the others. Keeping ``taken``
-until the worker's part is sealed (instead of acknowledging each request) is deliberate: a page is only
-safe once the worker's sealed part holds it, and a dead worker's part is never merged.
+lives. When a worker's heartbeat key expires, ``mark_dead`` (one script: it takes nothing more), then the
+coordinator salvages its part where it can (``services.distributed_salvage``: what reached its disk is
+sealed and published in ``salvaged`` so that takers answer those pages from its WARC), then ``requeue``
+puts everything it took back on the queue. Keeping ``taken`` until the worker's part is sealed (instead of
+acknowledging each request) is deliberate: a page is only safe once a sealed part holds it.
 
 Key layout for capture ``C`` (all under ``ec:C:``): ``info`` (hash: profile, settings, state), ``queue``
 and ``dupefilter`` (scrapy-redis), ``seen`` + ``patterns`` (page budget and trap guard shared by every
 worker), ``workers`` (set of ids), ``w:ID`` (hash: state, idle, host, counters, part), ``hb:ID``
-(heartbeat, expires), ``taken:ID`` (sorted set, same scores as the queue). ``ec:captures`` lists the
+(heartbeat, expires), ``taken:ID`` (sorted set, same scores as the queue), ``salvaged`` (hash: canonical
+URL -> where a dead worker's recorded page is). ``ec:captures`` lists the
 captures that are being crawled.
 """
 
@@ -30,8 +31,9 @@ ACTIVE = "ec:captures"
 # info.state: crawling -> finishing -> merging -> sealed (or cancelled / failed)
 CRAWLING, FINISHING, MERGING, SEALED, CANCELLED, FAILED = (
     "crawling", "finishing", "merging", "sealed", "cancelled", "failed")
-# w:ID state: running -> sealing -> sealed; dead (heartbeat lost, work re-queued); abandoned (part not merged)
-W_RUNNING, W_SEALING, W_SEALED, W_DEAD = "running", "sealing", "sealed", "dead"
+# w:ID state: running -> sealing -> sealed; dead (heartbeat lost, work re-queued) -> salvaged (its part sealed
+# by the coordinator from what reached its disk)
+W_RUNNING, W_SEALING, W_SEALED, W_DEAD, W_SALVAGED = "running", "sealing", "sealed", "dead", "salvaged"
 
 _POP = """
 if redis.call('HGET', KEYS[4], 'state') ~= 'crawling' then return false end
@@ -44,17 +46,23 @@ redis.call('HSET', KEYS[3], 'idle', '0')
 return r[1]
 """
 
-# KEYS: hb, taken, w, queue, info. Returns -1 alive, -2 not reclaimable, else how many were re-queued.
-_RECLAIM = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-local st = redis.call('HGET', KEYS[3], 'state')
-if st ~= 'running' and st ~= 'sealing' then return -2 end
-local r = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
-for i = 1, #r, 2 do redis.call('ZADD', KEYS[4], r[i + 1], r[i]) end
-redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[3], 'state', 'dead', 'idle', '1', 'requeued', #r / 2)
-if #r > 0 and redis.call('HGET', KEYS[5], 'state') == 'finishing' then
-  redis.call('HSET', KEYS[5], 'state', 'crawling')
+# KEYS: hb, w. 1 when the worker had no heartbeat and is now marked dead (it takes nothing more), else 0.
+_MARK_DEAD = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local st = redis.call('HGET', KEYS[2], 'state')
+if st ~= 'running' and st ~= 'sealing' then return 0 end
+redis.call('HSET', KEYS[2], 'state', 'dead', 'idle', '1')
+return 1
+"""
+
+# KEYS: taken, w, queue, info. Everything a dead worker took goes back on the queue; how many.
+_REQUEUE = """
+local r = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+for i = 1, #r, 2 do redis.call('ZADD', KEYS[3], r[i + 1], r[i]) end
+redis.call('DEL', KEYS[1])
+redis.call('HINCRBY', KEYS[2], 'requeued', #r / 2)
+if #r > 0 and redis.call('HGET', KEYS[4], 'state') == 'finishing' then
+  redis.call('HSET', KEYS[4], 'state', 'crawling')
 end
 return #r / 2
 """
@@ -201,7 +209,8 @@ class Frontier:
         self.keys = Keys(capture_id)
         self.capture_id = capture_id
         self._pop = client.register_script(_POP)
-        self._reclaim = client.register_script(_RECLAIM)
+        self._mark_dead = client.register_script(_MARK_DEAD)
+        self._requeue = client.register_script(_REQUEUE)
         self._finish = client.register_script(_FINISH)
         self._admit = client.register_script(_ADMIT)
 
@@ -241,7 +250,7 @@ class Frontier:
     def cleanup(self, keep_s: int = 7 * 24 * 3600) -> None:
         """Drop the frontier; keep info and per-worker figures a while for ``crawl-status``."""
         ids = self.worker_ids()
-        self.r.delete(self.keys.queue, self.keys.dupefilter, self.keys.seen, self.keys.patterns,
+        self.r.delete(self.keys.queue, self.keys.dupefilter, self.keys.seen, self.keys.patterns, self.keys.salvaged,
                       *(self.keys.taken(w) for w in ids), *(self.keys.heartbeat(w) for w in ids))
         for key in (self.keys.info, self.keys.workers, *(self.keys.worker(w) for w in ids)):
             self.r.expire(key, keep_s)
@@ -285,15 +294,32 @@ class Frontier:
             out[wid] = fields
         return out
 
+    def mark_dead(self) -> list[str]:
+        """Workers whose heartbeat expired, now marked dead: they take nothing more. Their work is still
+        in ``taken`` until :meth:`requeue` (the coordinator salvages what it can in between)."""
+        return [wid for wid in self.worker_ids()
+                if int(self._mark_dead(keys=[self.keys.heartbeat(wid), self.keys.worker(wid)]))]
+
+    def requeue(self, wid: str) -> int:
+        return int(self._requeue(keys=[self.keys.taken(wid), self.keys.worker(wid), self.keys.queue,
+                                       self.keys.info]))
+
     def reclaim_dead(self) -> dict[str, int]:
-        """Re-queue what workers without a heartbeat had taken; {worker: requests re-queued}."""
-        out = {}
-        for wid in self.worker_ids():
-            n = int(self._reclaim(keys=[self.keys.heartbeat(wid), self.keys.taken(wid), self.keys.worker(wid),
-                                        self.keys.queue, self.keys.info]))
-            if n >= 0:
-                out[wid] = n
-        return out
+        """Mark dead and re-queue at once; {worker: requests re-queued}."""
+        return {wid: self.requeue(wid) for wid in self.mark_dead()}
+
+    # --- pages a dead worker recorded, answered from its WARC instead of fetched again -------------
+    def publish_salvaged(self, pages: dict[str, dict[str, Any]]) -> None:
+        pipe = self.r.pipeline(transaction=False)
+        for n, (canon, page) in enumerate(pages.items(), 1):
+            pipe.hset(self.keys.salvaged, canon, json.dumps(page, separators=(",", ":")))
+            if n % 1000 == 0:
+                pipe.execute()
+        pipe.execute()
+
+    def salvaged(self, canonical_url: str) -> dict[str, Any] | None:
+        raw = self.r.hget(self.keys.salvaged, canonical_url)
+        return json.loads(raw) if raw else None
 
 
 def active_captures(client) -> list[str]:

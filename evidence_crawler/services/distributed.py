@@ -24,6 +24,7 @@ from evidence_crawler.models import CaptureState
 from evidence_crawler.profile import LoadedProfile, load_profile
 from evidence_crawler.services.capture import CaptureRefused, CrawlRequest, preflight
 from evidence_crawler.services.distributed_merge import MergeError, merge_and_seal
+from evidence_crawler.services.distributed_salvage import salvage_part
 from evidence_crawler.timeutil import iso
 from storage.frontier import (
     CANCELLED,
@@ -33,6 +34,7 @@ from storage.frontier import (
     MERGING,
     SEALED,
     W_DEAD,
+    W_SALVAGED,
     W_SEALED,
     Frontier,
     FrontierUnavailable,
@@ -163,7 +165,7 @@ def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: 
 
     old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
-        parts, workers = _watch(frontier, poll_s, progress)
+        parts, workers = _watch(config, job, poll_s, progress)
     except _Stop as exc:
         frontier.set_state(CANCELLED, reason=f"coordinator received {exc}")
         store.write_state(capture_id, job.state(CaptureState.FAILED, reason=f"cancelled ({exc}) before it was sealed"))
@@ -230,23 +232,44 @@ def _discard_dead_part(info: dict[str, str], capture_id: str, wid: str) -> bool:
     return True
 
 
-def _watch(frontier: Frontier, poll_s: float, progress: Progress) -> tuple[dict, dict]:
+def _bury(config: EvidenceConfig, job: _Coordination, progress: Progress) -> None:
+    """Workers whose heartbeat stopped: salvage their part if this machine can, then re-queue their work."""
+    frontier = job.frontier
+    for wid in frontier.mark_dead():
+        info = frontier.workers().get(wid, {})
+        salvaged = None
+        try:
+            salvaged = salvage_part(config, job.loaded, job.capture_id, wid, info)
+        except (OSError, ValueError, RuntimeError) as exc:  # never lose the requeue over a failed salvage
+            progress({"event": "salvage_failed", "worker": wid, "reason": str(exc)})
+        if salvaged is not None:
+            part, replay = salvaged
+            frontier.publish_salvaged(replay)  # before the requeue: takers answer these from its WARC
+            frontier.set_worker(wid, state=W_SALVAGED, part=json.dumps(part), pages=str(part["pages"]),
+                                items=str(part["items"]))
+        n = frontier.requeue(wid)
+        progress({"event": "worker_dead", "worker": wid, "requeued": n,
+                  "salvaged_pages": salvaged[0]["pages"] if salvaged else 0})
+
+
+def _watch(config: EvidenceConfig, job: _Coordination, poll_s: float, progress: Progress) -> tuple[dict, dict]:
     """Until the crawl is over and every worker has sealed or died: ({worker: part}, {worker: info})."""
+    frontier = job.frontier
     finished = frontier.state() in (FINISHING, MERGING)  # a coordinator taking over may find it so
     while True:
-        for wid, n in frontier.reclaim_dead().items():
-            progress({"event": "worker_dead", "worker": wid, "requeued": n})
+        _bury(config, job, progress)
         if not finished and frontier.try_finish():
             finished = True
             progress({"event": "finishing"})
         workers = frontier.workers()
-        if finished and frontier.state() == "crawling":
+        if finished and frontier.state() == CRAWLING:
             finished = False  # a worker died while sealing: its work went back to the queue
-        if finished and workers and all(w["state"] in (W_SEALED, W_DEAD) for w in workers.values()):
-            parts = {wid: json.loads(w["part"]) for wid, w in workers.items() if w["state"] == W_SEALED}
-            if parts:
+        done = (W_SEALED, W_SALVAGED)
+        if finished and workers and all(w["state"] in (*done, W_DEAD) for w in workers.values()):
+            parts = {wid: json.loads(w["part"]) for wid, w in workers.items() if w["state"] in done}
+            if any(w["state"] == W_SEALED for w in workers.values()):
                 return parts, workers
-            frontier.set_state("crawling")  # every worker died before sealing: new workers start it again
+            frontier.set_state(CRAWLING)  # every worker died before sealing: new workers start it again
             finished = False
         progress({"event": "status", "queue": frontier.queue_length(), "workers": workers})
         time.sleep(poll_s)

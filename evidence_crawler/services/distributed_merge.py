@@ -210,9 +210,12 @@ def _checked(stored: Artifact, art: dict[str, Any], worker: str) -> Artifact:
 def _worker_entry(wid: str, info: dict[str, str], part: dict[str, Any] | None) -> dict[str, Any]:
     entry: dict[str, Any] = {"worker": wid, "host": info.get("host"), "pid": info.get("pid"),
                              "started_at": info.get("started_at"), "finished_at": info.get("finished_at")}
-    if part:
-        entry.update(state="merged", part_capture_id=part["part_id"], part_store=part["store"],
-                     part_manifest_sha256=part["manifest_sha256"], pages=part.get("pages"), items=part.get("items"))
+    if part:  # merged; "salvaged": the worker died and the coordinator sealed what had reached its disk
+        entry.update(state="salvaged" if part.get("salvaged") else "merged", part_capture_id=part["part_id"],
+                     part_store=part["store"], part_manifest_sha256=part["manifest_sha256"],
+                     pages=part.get("pages"), items=part.get("items"))
+        if part.get("salvaged"):
+            entry["requeued_requests"] = int(info.get("requeued", 0))
     else:  # its work went back to the queue and was done by the others; its files were left out
         entry.update(state=info.get("state", "unknown"), part_capture_id=info.get("part"),
                      requeued_requests=int(info.get("requeued", 0)), merged=False,
