@@ -44,6 +44,11 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning, module="scrapy_redis")
 
 
+# What a request from Redis may ask of the spider: anything else in the queue was not put there by us
+CALLBACKS = {"parse", "parse_robots", None}
+ERRBACKS = {"errback", None}
+
+
 class ReliablePriorityQueue(PriorityQueue):
     """scrapy-redis's priority queue; ``pop`` hands the request over instead of dropping it."""
 
@@ -54,6 +59,14 @@ class ReliablePriorityQueue(PriorityQueue):
             return None
         worker.idle = False
         return self._decode_request(data)
+
+    def _decode_request(self, encoded_request):
+        obj = self.serializer.loads(encoded_request)
+        if obj.get("callback") not in CALLBACKS or obj.get("errback") not in ERRBACKS or \
+                not str(obj.get("url", "")).startswith(("http://", "https://")):
+            log.error("refused a request from the shared frontier that we did not make: %.300r", obj)
+            return None
+        return super()._decode_request(encoded_request)
 
 
 class DistributedWorkerExtension:

@@ -103,3 +103,18 @@ def test_unreachable_redis_and_redacted_password(tmp_path):
         connect("redis://:s3cret@127.0.0.1:1/0")
     assert redact("redis://user:pw@h:6379/0") == "redis://user:***@h:6379/0"
     assert redact("redis://h:6379/0") == "redis://h:6379/0"
+
+
+def test_requests_we_did_not_make_are_refused(redis_url):
+    import storage.frontier as serializer
+    from evidence_crawler.profile import load_profile
+    from pipelines.frontier import ReliablePriorityQueue
+    from spiders.storefront import StorefrontSpider
+    from tests.conftest import PROFILES
+
+    spider = StorefrontSpider(loaded_profile=load_profile(PROFILES / "allofmp3-demo.yaml"))
+    queue = ReliablePriorityQueue(connect(redis_url), spider, "q", serializer=serializer)
+    good = scrapy.Request("http://127.0.0.1:8601/a", callback=spider.parse, errback=spider.errback)
+    assert queue._decode_request(dumps(good.to_dict(spider=spider))).url == good.url
+    for evil in ({"callback": "close"}, {"errback": "start_requests_list"}, {"url": "file:///etc/passwd"}):
+        assert queue._decode_request(dumps({**good.to_dict(spider=spider), **evil})) is None
