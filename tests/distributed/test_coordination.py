@@ -87,19 +87,25 @@ def test_unreachable_parts_without_s3_fail_the_merge_clearly(tmp_path, redis_url
     assert state["state"] == "failed"  # never sealed with parts missing
 
 
+def _crawling(store: Path, site: str, redis_url: str, env: dict, workers: int):
+    """A coordinator and workers on one store, returned once a worker has recorded its first page."""
+    coord = _cli(store, "crawl", str(PROFILE), "--start-url", site, "--allow-private", "--redis", redis_url,
+                 "--json", env=env)
+    procs = [_cli(store, "worker", "--redis", redis_url, "--once", "--wait", "30", "--json", env=env)
+             for _ in range(workers)]
+    deadline = time.monotonic() + 60
+    while not list(store.glob("captures/*.part-*/work/pages.jsonl")):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return coord, procs
+
+
 def test_a_new_coordinator_takes_over_after_kill_9(tmp_path, redis_url):
     env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", "EVIDENCE_WORKER_HEARTBEAT_S": "0.5",
            "EVIDENCE_WORKER_DEAD_AFTER_S": "5"}
     store = tmp_path / "store"
     with DemoSite("allofmp3") as site:
-        first = _cli(store, "crawl", str(PROFILE), "--start-url", site.base_url, "--allow-private",
-                     "--redis", redis_url, "--json", env=env)
-        workers = [_cli(store, "worker", "--redis", redis_url, "--once", "--wait", "30", "--json", env=env)
-                   for _ in range(2)]
-        deadline = time.monotonic() + 60
-        while not list(store.glob("captures/*.part-*/work/pages.jsonl")):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        first, workers = _crawling(store, site.base_url, redis_url, env, workers=2)
         first.kill()  # the coordinator dies; the workers crawl on and then wait, idle
         first.wait()
         cid = next(p.name for p in store.glob("captures/*") if ".part-" not in p.name)
@@ -122,13 +128,7 @@ def test_cancelling_the_coordinator_stops_the_workers(tmp_path, redis_url):
            "EVIDENCE_CONCURRENCY": "1"}
     store = tmp_path / "store"
     with DemoSite("allofmp3") as site:
-        coord = _cli(store, "crawl", str(PROFILE), "--start-url", site.base_url, "--allow-private",
-                     "--redis", redis_url, "--json", env=env)
-        worker = _cli(store, "worker", "--redis", redis_url, "--once", "--wait", "30", "--json", env=env)
-        deadline = time.monotonic() + 60
-        while not list(store.glob("captures/*.part-*/work/pages.jsonl")):
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        coord, (worker,) = _crawling(store, site.base_url, redis_url, env, workers=1)
         coord.send_signal(signal.SIGTERM)
         assert coord.wait(60) == 1
         worker.communicate(timeout=60)  # stops on its own: the capture it works for was cancelled
