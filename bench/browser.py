@@ -2,12 +2,16 @@
 """Browser round of the benchmark: rendered captures by the evidence pipeline vs a bare Playwright loop.
 
 Serves N item pages (HTML + CSS + a script that writes the price table + an XHR) on 127.0.0.1, then:
-(a) evidence: ``evidence-crawler crawl`` of a ``render: all`` profile listing the N pages (raw bytes of
-    every request in the WARC, DOM conversion record, full-page PNG, viewport PNG, PDF, sealed);
-(b) bare: a Playwright loop doing ``goto`` + full-page screenshot, one fresh context per page, at the same
-    concurrency (PLAYWRIGHT_MAX_CONTEXTS).
-Prints captures/min of both and the ratio (target >= 0.80), and the RSS of the evidence crawl's process
-tree (Python + Chromium) after 100 and after N captures (target: growth < 10%).
+(a) bare: a Playwright loop doing ``goto`` + full-page screenshot, one fresh context per page, at the same
+    concurrency (PLAYWRIGHT_MAX_CONTEXTS);
+(b) evidence: ``evidence-crawler crawl`` of a ``render: all`` profile listing the N pages (raw bytes of
+    every request in the WARC, DOM conversion record, full-page PNG, viewport PNG, PDF, sealed).
+Prints captures/min of both and the ratio (target >= 0.80), end to end (process start to exit for the
+evidence crawl, browser launch to close for the bare loop) and in steady state (first render started to
+last render finished), the concurrency each side achieved (render-seconds / wall-seconds), the median
+seconds per step of an evidence render, and the RSS of the evidence crawl's Python process and, separately,
+of its browser (Playwright driver + Chromium processes: RSS summed, which over-counts shared pages, and PSS)
+after 100 and after N captures (target: growth < 10%).
 
 ``run_browser_round(tmp)`` returns the figures as a dict (for ``bench/run.py``); ``python bench/browser.py
 [--captures N] [--concurrency C]`` prints them. Skips (with the reason) when no Chromium is found.
@@ -19,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -77,15 +82,46 @@ def _server() -> ThreadingHTTPServer:
 
 
 def _rss(proc: psutil.Process) -> dict[str, float]:
-    """RSS of the crawl's Python process, and of its whole tree (Chromium's processes share pages, so the
-    tree figure over-counts; it is the upper bound)."""
-    total = 0
-    for p in [proc, *proc.children(recursive=True)]:
+    """MiB: the crawl's Python process; its descendants (the browser: Playwright's driver and Chromium)
+    as summed RSS (over-counts pages Chromium's processes share) and summed PSS (shared pages split)."""
+    rss = pss = 0
+    for p in proc.children(recursive=True):
         try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
+            info = p.memory_full_info()
+            rss, pss = rss + info.rss, pss + info.pss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             pass
-    return {"python_mib": round(proc.memory_info().rss / 2**20, 1), "tree_mib": round(total / 2**20, 1)}
+    return {"python_mib": round(proc.memory_info().rss / 2**20, 1), "browser_rss_mib": round(rss / 2**20, 1),
+            "browser_pss_mib": round(pss / 2**20, 1)}
+
+
+def _sampled_rss(proc: psutil.Process, samples: int = 5, every_s: float = 0.1) -> dict[str, float]:
+    """Median of a few samples: Chromium's renderer processes come and go with the pages being rendered."""
+    taken = []
+    for _ in range(samples):
+        taken.append(_rss(proc))
+        time.sleep(every_s)
+    return {k: statistics.median(t[k] for t in taken) for k in taken[0]}
+
+
+def _spans(starts_ends: list[tuple[float, float]]) -> dict:
+    """Steady state: first start to last end; concurrency achieved = busy seconds / those seconds."""
+    first, last = min(s for s, _ in starts_ends), max(e for _, e in starts_ends)
+    busy = sum(e - s for s, e in starts_ends)
+    return {"first_start": first, "last_end": last, "steady_s": round(last - first, 2),
+            "steady_per_min": round(len(starts_ends) / (last - first) * 60, 1),
+            "concurrency_achieved": round(busy / (last - first), 2)}
+
+
+def _render_spans(renders: list[dict]) -> list[tuple[float, float]]:
+    from datetime import datetime
+
+    out = []
+    for r in renders:
+        t = r["timings"]  # the browser slot is held from opening the context to closing it
+        start = datetime.fromisoformat(r["rendered_at"].replace("Z", "+00:00")).timestamp() - t["context_open"]
+        out.append((start, start + t["context_open"] + t["total"] + t["context_close"]))
+    return out
 
 
 def run_evidence(tmp: Path, urls: list[str], concurrency: int) -> dict:
@@ -99,7 +135,7 @@ def run_evidence(tmp: Path, urls: list[str], concurrency: int) -> dict:
     env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", "EVIDENCE_RENDER_MAX_CONTEXTS": str(concurrency),
            "EVIDENCE_CONCURRENCY": str(concurrency * 4)}
     exe = Path(sys.executable).parent / "evidence-crawler"
-    started = time.monotonic()
+    started_wall, started = time.time(), time.monotonic()
     proc = subprocess.Popen([str(exe), "--store", str(store), "crawl", str(profile), "--allow-private", "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     ps = psutil.Process(proc.pid)
@@ -108,13 +144,19 @@ def run_evidence(tmp: Path, urls: list[str], concurrency: int) -> dict:
     done = threading.Event()
 
     def watch() -> None:
-        while not done.is_set():
-            renders = list(store.glob("captures/*/work/renders.jsonl"))
-            count = sum(1 for _ in open(renders[0], "rb")) if renders else 0
+        count, fh = 0, None
+        while not done.is_set() and len(rss_at) < len(marks):
+            if fh is None:
+                found = list(store.glob("captures/*/work/renders.jsonl"))
+                fh = open(found[0], "rb") if found else None  # noqa: SIM115 - read as it grows
+            if fh is not None:
+                count += sum(1 for line in fh.readlines() if line.endswith(b"\n"))
             for m in marks:
                 if count >= m and m not in rss_at:
-                    rss_at[m] = _rss(ps)
-            time.sleep(0.2)
+                    rss_at[m] = _sampled_rss(ps) if m < len(urls) else _rss(ps)  # at N the crawl is closing
+            time.sleep(0.05)
+        if fh is not None:
+            fh.close()
 
     t = threading.Thread(target=watch, daemon=True)
     t.start()
@@ -126,16 +168,25 @@ def run_evidence(tmp: Path, urls: list[str], concurrency: int) -> dict:
         raise RuntimeError(f"evidence crawl failed: {err[-2000:]}")
     summary = json.loads(out)
     failed = sum(1 for e in summary["errors"] if e["kind"] == "render_failed")
+    renders_file = Path(summary["manifest"]).parent / "artifacts" / "renders.jsonl"
+    renders = [json.loads(line) for line in renders_file.read_text().splitlines()]
+    spans = _spans(_render_spans(renders))
+    steps = {k: round(statistics.median(r["timings"].get(k, 0.0) for r in renders), 3)
+             for k in renders[0]["timings"]}
     return {"seconds": round(elapsed, 2), "captures": len(urls) - failed, "render_failed": failed,
             "offers": summary["offers"], "pages_recorded": summary["pages"],
             "captures_per_min": round((len(urls) - failed) / elapsed * 60, 1),
-            "rss_at": {str(k): v for k, v in sorted(rss_at.items())}}
+            "steady_per_min": spans["steady_per_min"], "concurrency_achieved": spans["concurrency_achieved"],
+            "startup_s": round(spans["first_start"] - started_wall, 2),
+            "after_last_render_s": round(started_wall + elapsed - spans["last_end"], 2),
+            "median_step_s": steps, "rss_at": {str(k): v for k, v in sorted(rss_at.items())}}
 
 
-async def _bare(urls: list[str], concurrency: int, executable: str, launch: dict) -> float:
+async def _bare(urls: list[str], concurrency: int, executable: str, launch: dict) -> tuple[float, dict]:
     from playwright.async_api import async_playwright
 
     started = time.monotonic()
+    spans: list[tuple[float, float]] = []
     async with async_playwright() as p:
         browser = await p.chromium.launch(**launch)
         queue: asyncio.Queue = asyncio.Queue()
@@ -145,16 +196,18 @@ async def _bare(urls: list[str], concurrency: int, executable: str, launch: dict
         async def worker() -> None:
             while not queue.empty():
                 url = queue.get_nowait()
+                t0 = time.time()
                 context = await browser.new_context(viewport={"width": 1280, "height": 800})
                 page = await context.new_page()
                 await page.goto(url, wait_until="load")
                 await page.screenshot(full_page=True)
                 await page.close()
                 await context.close()
+                spans.append((t0, time.time()))
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         await browser.close()
-    return time.monotonic() - started
+    return time.monotonic() - started, _spans(spans)
 
 
 def run_browser_round(tmp: Path, captures: int = 1000, concurrency: int = 4) -> dict:
@@ -166,21 +219,25 @@ def run_browser_round(tmp: Path, captures: int = 1000, concurrency: int = 4) -> 
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     urls = [f"{base}/item/{n}" for n in range(1, captures + 1)]
     try:
-        bare_s = asyncio.run(_bare(urls, concurrency, binary.executable, binary.launch_kwargs()))
+        bare_s, bare_spans = asyncio.run(_bare(urls, concurrency, binary.executable, binary.launch_kwargs()))
         evidence = run_evidence(tmp, urls, concurrency)
     finally:
         httpd.shutdown()
         httpd.server_close()
-    bare = {"seconds": round(bare_s, 2), "captures": captures, "captures_per_min": round(captures / bare_s * 60, 1)}
+    bare = {"seconds": round(bare_s, 2), "captures": captures, "captures_per_min": round(captures / bare_s * 60, 1),
+            "steady_per_min": bare_spans["steady_per_min"],
+            "concurrency_achieved": bare_spans["concurrency_achieved"]}
     rss = evidence["rss_at"]
     first, last = rss.get(str(min(100, captures))), rss.get(str(captures))
 
     def growth(key: str) -> float | None:
-        return round((last[key] - first[key]) / first[key] * 100, 1) if first and last else None
+        return round((last[key] - first[key]) / first[key] * 100, 1) if first and last and first[key] else None
 
     return {"browser": binary.executable, "concurrency": concurrency, "captures": captures, "bare": bare,
             "evidence": evidence, "ratio": round(evidence["captures_per_min"] / bare["captures_per_min"], 3),
-            "rss_growth_pct": {"python": growth("python_mib"), "tree": growth("tree_mib")}}
+            "ratio_steady": round(evidence["steady_per_min"] / bare["steady_per_min"], 3),
+            "rss_growth_pct": {k.removesuffix("_mib"): growth(k) for k in
+                               ("python_mib", "browser_rss_mib", "browser_pss_mib")}}
 
 
 def main() -> None:
@@ -192,11 +249,15 @@ def main() -> None:
         result = run_browser_round(Path(tmp), args.captures, args.concurrency)
     print(json.dumps(result, indent=2))
     if "skipped" not in result:
-        print(f"browser round: evidence {result['evidence']['captures_per_min']} captures/min (screenshot + DOM "
-              f"+ PDF + WARC, sealed) vs bare Playwright {result['bare']['captures_per_min']} (goto + full-page "
-              f"screenshot): ratio {result['ratio']} (target >= 0.80); RSS after "
-              f"{min(100, args.captures)}/{args.captures} captures {result['evidence']['rss_at']}, "
-              f"growth {result['rss_growth_pct']}% (target < 10%)", file=sys.stderr)
+        ev, bare = result["evidence"], result["bare"]
+        print(f"browser round: evidence {ev['captures_per_min']} captures/min (screenshot + DOM + PDF + WARC, "
+              f"sealed) vs bare Playwright {bare['captures_per_min']} (goto + full-page screenshot): ratio "
+              f"{result['ratio']} (target >= 0.80); steady state {ev['steady_per_min']} vs "
+              f"{bare['steady_per_min']}: {result['ratio_steady']}; concurrency achieved "
+              f"{ev['concurrency_achieved']} vs {bare['concurrency_achieved']} of {args.concurrency}",
+              file=sys.stderr)
+        print(f"RSS after {min(100, args.captures)}/{args.captures} captures (MiB): {ev['rss_at']}; growth % "
+              f"{result['rss_growth_pct']} (target < 10%)", file=sys.stderr)
 
 
 if __name__ == "__main__":

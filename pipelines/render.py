@@ -12,7 +12,9 @@ The spider then parses the rendered DOM; its items still point at the document's
 
 A browser that crashes (or is killed) mid-render is relaunched and the page is rendered once more; a
 second failure drops the page (``render_failed`` in errors; its raw bytes stay in the WARC) and the
-crawl goes on.
+crawl goes on. A page that still does not answer after its scripts were terminated (``RenderHung``) is
+dropped at once: a second attempt would hang the same way. WebSockets the page opened were refused by
+the browser package; each is listed in errors as ``websocket_blocked``.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ class RenderMiddleware:
     async def process_response(self, request, response, spider=None):
         if not self._wants(request, response):
             return response
-        from evidence_crawler.browser.render import Fetched
+        from evidence_crawler.browser.render import Fetched, RenderHung
 
         session = self.crawler.evidence_session
         doc = Fetched(response.status, _header_list(response.headers), response.body)
@@ -86,6 +88,10 @@ class RenderMiddleware:
             except Exception as exc:  # noqa: BLE001 - Playwright raises many types; a crash shows as any of them
                 crashed = not self.pool.connected
                 what = "browser crashed" if crashed else "render failed"
+                if isinstance(exc, RenderHung):  # the same page would hang the same way: not retried
+                    session.record_error(response.url, "render_failed", f"{exc}; page not rendered, not "
+                                         "retried, its raw bytes are in the WARC")
+                    raise IgnoreRequest(f"render hung: {response.url}") from exc
                 if attempt == 2:
                     session.record_error(response.url, "render_failed", f"{what} twice ({type(exc).__name__}: "
                                          f"{exc}); page not rendered, its raw bytes are in the WARC")
@@ -97,6 +103,9 @@ class RenderMiddleware:
         if result.partial:
             session.record_error(response.url, "render_partial", "; ".join(result.partial) +
                                  " (captured what was there; marked partial)")
+        for ws in result.websockets:
+            session.record_error(ws["url"], "websocket_blocked", f"WebSocket opened by {response.url} refused: "
+                                 "never connected, nothing fetched (recorded in renders.jsonl)")
         headers = response.headers.copy()
         headers["Content-Type"] = "text/html; charset=utf-8"
         return response.replace(cls=HtmlResponse, body=result.dom, encoding="utf-8", headers=headers,

@@ -14,11 +14,13 @@ class RenderOptions:
     timezone: str = "UTC"
     timeout_s: float = 30.0  # navigation + waiting for network idle; after it, what is there is kept (partial)
     idle_s: float = 5.0  # at most this long for network idle once the page has loaded
+    idle_quiet_s: float = 0.25  # network idle = nothing in flight and nothing routed for this long (after load)
+    script_timeout_s: float = 10.0  # a page call unanswered this long, page not answering: scripts terminated
     wait_selector: str | None = None  # also wait for this CSS selector (within timeout_s)
     scroll: bool = True  # bounded auto-scroll to reveal lazy content
     scroll_max_steps: int = 30  # viewport-heights scrolled at most
     scroll_max_s: float = 10.0  # and at most this long
-    scroll_pause_s: float = 0.25  # after each step, for lazy loaders to react
+    scroll_pause_s: float = 0.25  # after a step the page reacted to, and once at the bottom, for lazy loaders
     pdf: bool = True  # print to PDF (page.pdf)
     max_contexts: int = 4  # browser contexts (one per page being rendered) at once: PLAYWRIGHT_MAX_CONTEXTS
 
@@ -33,6 +35,8 @@ class RenderOptions:
             timezone=settings.get("EVIDENCE_RENDER_TIMEZONE") or d.timezone,
             timeout_s=settings.getfloat("EVIDENCE_RENDER_TIMEOUT_S", d.timeout_s),
             idle_s=settings.getfloat("EVIDENCE_RENDER_IDLE_S", d.idle_s),
+            idle_quiet_s=settings.getfloat("EVIDENCE_RENDER_IDLE_QUIET_S", d.idle_quiet_s),
+            script_timeout_s=settings.getfloat("EVIDENCE_RENDER_SCRIPT_TIMEOUT_S", d.script_timeout_s),
             wait_selector=settings.get("EVIDENCE_RENDER_WAIT") or None,
             scroll=settings.getbool("EVIDENCE_RENDER_SCROLL", d.scroll),
             scroll_max_steps=settings.getint("EVIDENCE_RENDER_SCROLL_MAX_STEPS", d.scroll_max_steps),

@@ -8,6 +8,7 @@ flat over thousands of captures. Launch is lazy: a crawl that never renders neve
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -68,21 +69,27 @@ class BrowserPool:
         self._loop_objects()
         async with self._slots:
             browser = await self._ensure()
+            started = time.monotonic()
             context = await browser.new_context(**self.context_options())
+            opened = time.monotonic()
             try:
-                # Playwright's evaluate/content have no timeout: a page spinning in a script loop would hang
-                # the render forever. The whole render is bounded; past it the render fails (and is retried).
-                return await asyncio.wait_for(render_page(context, url, doc, fetch, self.opts), self.budget_s)
+                # Every call into the page is time-limited and a spinning script is terminated (waits.PageCalls);
+                # the whole render is bounded too, as a backstop: past it the render fails (and is retried).
+                result = await asyncio.wait_for(render_page(context, url, doc, fetch, self.opts), self.budget_s)
             finally:
+                closing = time.monotonic()
                 try:
                     await asyncio.wait_for(context.close(), CLOSE_TIMEOUT_S)
                 except (PlaywrightError, TimeoutError):
                     await self._discard_browser()  # a context that will not close: start afresh
+            result.timings["context_open"] = round(opened - started, 3)
+            result.timings["context_close"] = round(time.monotonic() - closing, 3)
+            return result
 
     @property
     def budget_s(self) -> float:
         o = self.opts
-        return o.timeout_s + (o.scroll_max_s + 5 if o.scroll else 0) + RENDER_SLACK_S
+        return o.timeout_s + (o.scroll_max_s + 5 if o.scroll else 0) + 2 * o.script_timeout_s + RENDER_SLACK_S
 
     async def _discard_browser(self) -> None:
         browser, self._browser = self._browser, None
