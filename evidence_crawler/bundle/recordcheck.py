@@ -27,8 +27,8 @@ from warcio.statusandheaders import StatusAndHeadersParser
 from warcio.utils import Digester
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
-IN_STEP = 256 << 10  # compressed bytes handed to zlib per call
-OUT_STEP = 1 << 20  # inflated bytes asked of zlib per call (bounds memory on highly compressible records)
+IN_STEP = 1 << 20  # compressed bytes handed to zlib per call (large: few GIL hand-offs per byte)
+OUT_STEP = 4 << 20  # inflated bytes asked of zlib per call (bounds memory on highly compressible records)
 MAX_HEADER = 1 << 20  # a WARC or HTTP header block larger than this is refused, not buffered
 MAX_TAIL = 64 << 10  # bytes tolerated after a record inside its gzip member (normally CRLF CRLF)
 HEAD_STEP = 64 << 10  # header bytes looked at per step
