@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -23,52 +22,27 @@ from PIL import Image
 
 from tests.browser.conftest import needs_chromium
 from tests.conftest import ROOT, Cli
+from tests.servers.browserpages import BrowserPages, _html
 
 pytestmark = needs_chromium
 
 
-def _html(title: str, body: str) -> bytes:
-    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"
-            f"<body>{body}</body></html>").encode()
-
-
-class HangingPages:
+class HangingPages(BrowserPages):
     """``/spin``: ``while(true){}`` while the page loads; ``/spin-late``: a timer starts one after load;
     ``/stall``: an image that is never answered (until the server stops); ``/ws``: opens a WebSocket to
     ``ws_port``, where a TCP listener counts connections; ``/late-xhr``: an XHR 100 ms after load, then
     a second one 50 ms after the first answered; ``/ok``: a plain page."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.release = threading.Event()
         self.ws_accepts = 0
         self._ws = socket.socket()
         self._ws.bind(("127.0.0.1", 0))
         self._ws.listen()
         self.ws_port = self._ws.getsockname()[1]
-        pages = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):  # noqa: N802 - http.server API
-                status, ctype, body = pages.route(self.path)
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", ctype)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:
-                    pass  # the client gave up (the stalled image)
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def route(self, path: str) -> tuple[int, str, bytes]:
+    def route(self, path: str, query: dict) -> tuple[int, str, bytes, list]:
         pages = {
             "/spin": _html("spin", "<h1>before the spin</h1><script>while (true) {}</script><p>after</p>"),
             "/spin-late": _html("spin late", "<h1>spins after load</h1><script>addEventListener('load', () => "
@@ -85,13 +59,13 @@ class HangingPages:
             "/ok": _html("ok", "<h1>plain page</h1>"),
         }
         if path in pages:
-            return 200, "text/html; charset=utf-8", pages[path]
+            return 200, "text/html; charset=utf-8", pages[path], []
         if path.startswith("/api/"):
-            return 200, "text/plain", f"answer {path[5:]}".encode()
+            return 200, "text/plain", f"answer {path[5:]}".encode(), []
         if path == "/never.png":
             self.release.wait(120)
-            return 200, "image/png", b""
-        return 404, "text/plain", b""
+            return 200, "image/png", b"", []
+        return 404, "text/plain", b"", []
 
     def _accept(self) -> None:
         while True:
@@ -103,14 +77,12 @@ class HangingPages:
             conn.close()
 
     def __enter__(self) -> HangingPages:
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         threading.Thread(target=self._accept, daemon=True).start()
-        return self
+        return super().__enter__()
 
     def __exit__(self, *exc) -> None:
         self.release.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().__exit__(*exc)
         self._ws.close()
 
 
