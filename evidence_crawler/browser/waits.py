@@ -74,10 +74,10 @@ class PageCalls:
             return await task  # slow (a huge screenshot), not stuck: the pool's render budget still bounds it
         if not self.scripts_terminated:
             await self.terminate_scripts(what)
-            try:
-                return await asyncio.wait_for(asyncio.shield(task), self.timeout_s)
-            except TimeoutError:
-                pass
+        try:  # the call was queued behind the script: it runs now
+            return await asyncio.wait_for(asyncio.shield(task), self.timeout_s)
+        except TimeoutError:
+            pass
         task.cancel()
         raise RenderHung(f"page did not answer {what} within {self.timeout_s}s, even with its scripts terminated")
 
@@ -92,6 +92,7 @@ class PageCalls:
             return False
 
     async def terminate_scripts(self, what: str) -> None:
+        self.scripts_terminated = True  # first: a concurrent call that also timed out waits instead of repeating
         started = time.monotonic()
         done = []
         for method, params in (("Runtime.terminateExecution", None), ("Emulation.setScriptExecutionDisabled",
@@ -101,7 +102,6 @@ class PageCalls:
                 done.append(method)
             except Exception:  # noqa: BLE001 - a dead session or a timeout: the retry below decides
                 pass
-        self.scripts_terminated = True
         self.partial.append(f"page script did not yield for {self.timeout_s}s ({what}): scripts terminated and "
                             "disabled, captured what was there")
         self.actions.append({"step": "terminate_scripts", "during": what, "sent": done,
