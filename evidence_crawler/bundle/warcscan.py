@@ -24,7 +24,7 @@ a row; the chain then reads on alone, like a sequential reader.
 from __future__ import annotations
 
 import bisect
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -120,6 +120,9 @@ class _Chain:
         self.bad: tuple[int, str | None, str] | None = None  # first unreadable record: offset, URI, why
 
     def walk(self, win: _Window, more: bool) -> None:
+        # one wake-up per window, not one per task: on a busy machine each wake-up of this thread can
+        # wait for a CPU, and the pool (already given the next window) should not wait for it
+        wait(win.tasks.values())
         while self.cursor < win.end:
             rel = self.cursor - win.base
             if self.pending is not None:
