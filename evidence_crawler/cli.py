@@ -1,5 +1,8 @@
 """``evidence-crawler``: Typer commands, one service call each; Rich for progress and tables.
 
+Command modules import what they need inside the command (parsel, croniter, Scrapy take a while to
+import), so ``verify`` or ``--help`` do not pay for ``crawl``.
+
 Machine-readable output (``--json``, ``items``) goes to stdout; progress, logs and errors to stderr,
 so ``crawl --json | jq`` always sees exactly one JSON object.
 """
@@ -25,7 +28,6 @@ from evidence_crawler.commands.keys import keys_app
 from evidence_crawler.commands.schedule import schedule_app
 from evidence_crawler.commands.verify import verify as verify_bundle
 from evidence_crawler.config import EvidenceConfig
-from evidence_crawler.profile import ProfileError, load_profile
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Court-grade evidence captures of storefronts.")
@@ -97,6 +99,7 @@ def crawl(profile: Annotated[Path, typer.Argument(help="site profile YAML")],
     """Crawl a storefront with a profile and seal the capture."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from evidence_crawler.profile import ProfileError, load_profile
     from evidence_crawler.services.capture import CaptureRefused, CrawlRequest, run_crawl
     from storage.index import CaptureIndex
 
@@ -249,6 +252,8 @@ def reindex() -> None:
 @profiles_app.command("check")
 def profiles_check(paths: list[Path]) -> None:
     """Validate profiles; prints file:line: field: reason for each problem."""
+    from evidence_crawler.profile import ProfileError, load_profile
+
     bad = 0
     for path in paths:
         try:

@@ -19,7 +19,6 @@ from rich.console import Console
 from rich.table import Table
 
 from evidence_crawler.commands.context import fail, print_json, store_root
-from evidence_crawler.cron import CronError, check_cron
 from evidence_crawler.locking import pid_alive
 
 schedule_app = typer.Typer(no_args_is_help=True, help="Scheduled crawls: add, list, remove, run.")
@@ -55,6 +54,7 @@ def add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="schedule n
     """Add a schedule: crawl PROFILE with these options at every CRON slot."""
     from pydantic import ValidationError
 
+    from evidence_crawler.cron import CronError, check_cron  # croniter costs ~0.2 s to import: only here
     from evidence_crawler.profile import ProfileError, check_http_url, load_profile
     from evidence_crawler.services.scheduler import next_run
     from evidence_crawler.timeutil import iso, utcnow
