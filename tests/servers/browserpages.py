@@ -2,7 +2,7 @@
 
 ``/page``: CSS, script, image (via a redirect), XHR, a refused sub-resource (link-local address);
 ``/tall?h=N``: N px of coloured 100 px stripes (colour of stripe i = ``stripe_colour(i)``);
-``/never-idle``: polls the server every 100 ms forever; ``/dialogs``: alert() then confirm();
+``/never-idle``: keeps a slow poll in flight forever; ``/dialogs``: alert() then confirm();
 ``/popup``: window.open() and a target=_blank link clicked by script; ``/download``: a download
 link, clicked by script; ``/throws``: a script that throws, then one that still writes the page;
 ``/infinite``: appends content whenever scrolled to the bottom, forever; ``/slow``: holds one image
@@ -38,8 +38,11 @@ PAGES = {
                    "<img src='http://169.254.169.254/latest/meta-data/' id=meta><p id=xhr>waiting</p>"
                    "<script src='/app.js'></script>",
                    "<link rel=stylesheet href='/style.css'>"),
-    "/never-idle": _html("never idle", "<h1>Polling</h1><p id=n>0</p><script>let n=0;setInterval(()=>"
-                         "fetch('/tick?n='+(n++)).then(()=>document.getElementById('n').textContent=n),100)</script>"),
+    # two chains of slow polls, each starting the next as one ends: a request is always in flight, even when a
+    # loaded machine delays the page's timers (a setInterval poller left quiet gaps and flaked under load)
+    "/never-idle": _html("never idle", "<h1>Polling</h1><p id=n>0</p><script>let n=0;function poll(){"
+                         "fetch('/tick?n='+(n++)).then(()=>{document.getElementById('n').textContent=n;poll()},"
+                         "()=>setTimeout(poll,10))}poll();poll()</script>"),
     "/dialogs": _html("dialogs", "<h1>Dialogs</h1><p id=answer></p><script>alert('hello from the shop');"
                       "document.getElementById('answer').textContent='confirm:'+confirm('Buy now?')</script>"),
     "/popup": _html("popup", "<h1>Popups</h1><a id=l target=_blank href='/popped-link'>more</a><script>"
@@ -114,6 +117,7 @@ class BrowserPages:
                 time.sleep(self.slow_s)
             return 200, "image/png", PIXEL, []
         if path == "/tick":
+            time.sleep(0.2)
             return 200, "text/plain", b"tick", []
         if path == "/files/album.zip":
             return 200, "application/zip", b"PK\x05\x06" + b"\0" * 18, [
