@@ -12,8 +12,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+# Every page request is fulfilled from Scrapy's downloader (browser/route.py) and never connects. What Chromium
+# might still open on its own (preconnect hints, DNS prefetch, WebRTC) goes to a proxy that does not exist
+# (port 9, discard, nothing listening) or nowhere: a capture machine's browser reaches no shop directly.
+DEAD_PROXY = "--proxy-server=http://127.0.0.1:9"
 LAUNCH_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync")
+               "--disable-background-networking", "--disable-component-update", "--disable-sync", DEAD_PROXY,
+               "--force-webrtc-ip-handling-policy=disable_non_proxied_udp", "--dns-prefetch-disable")
 SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 HOW_TO_GET_ONE = ("no Chromium found: install one with `apt-get install chromium` (Debian/Ubuntu, as root) "
                   "or `playwright install chromium`, or set EVIDENCE_CHROMIUM=/path/to/chrome")
