@@ -54,9 +54,10 @@ class ReliablePriorityQueue(PriorityQueue):
 
     def pop(self, timeout: int = 0):
         worker: DistributedWorkerExtension = self.spider.crawler.evidence_worker
-        data = worker.frontier.pop(worker.wid)  # marks the worker busy in Redis in the same script
-        if not data:
+        got = worker.frontier.pop(worker.wid)  # marks the worker busy in Redis in the same script
+        if not got:
             return None
+        data, worker.salvage_seen = got[0], worker.salvage_seen or got[1]
         worker.idle = False
         return self._decode_request(data)
 
@@ -89,7 +90,8 @@ class DistributedWorkerExtension:
         self._beat_thread: threading.Thread | None = None
         crawler.evidence_worker = self
         crawler.evidence_admission = self.frontier.admit
-        crawler.evidence_salvaged = self.frontier.salvaged  # pages a dead worker recorded (pipelines.replay)
+        crawler.evidence_salvaged = self._salvaged  # pages a dead worker recorded (pipelines.replay)
+        self.salvage_seen = False  # set by the pop script once a dead worker's pages were published
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -103,6 +105,9 @@ class DistributedWorkerExtension:
         crawler.signals.connect(ext._count_page, signal=signals.response_received)
         crawler.signals.connect(ext._count_item, signal=signals.item_scraped)
         return ext
+
+    def _salvaged(self, canonical_url: str) -> dict[str, Any] | None:
+        return self.frontier.salvaged(canonical_url) if self.salvage_seen else None  # no round trip until then
 
     # --- lifecycle -----------------------------------------------------------------------------
     def spider_opened(self, spider) -> None:

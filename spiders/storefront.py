@@ -114,7 +114,14 @@ class StorefrontSpider(scrapy.Spider):
         pattern = "" if force or self.is_item_page(url) else url_pattern(url)
         cap = self.profile.limits.max_per_pattern
         shared = getattr(getattr(self, "crawler", None), "evidence_admission", None)
-        verdict = shared(canon, pattern, cap, self.max_pages) if shared else self._admit_here(canon, pattern, cap)
+        if shared is None:
+            verdict = self._admit_here(canon, pattern, cap)
+        elif canon in self._scheduled:
+            verdict = "seen"  # the shared set only grows: once seen anywhere, no need to ask Redis again
+        else:
+            verdict = shared(canon, pattern, cap, self.max_pages)
+            if verdict in ("ok", "seen"):
+                self._scheduled.add(canon)
         if verdict == "page_limit" and not self._limit_reported and self.session:
             self._limit_reported = True
             self.session.record_error(url, "page_limit",

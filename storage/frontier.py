@@ -43,7 +43,7 @@ if #r == 0 then return false end
 redis.call('ZREM', KEYS[1], r[1])
 redis.call('ZADD', KEYS[2], r[2], r[1])
 redis.call('HSET', KEYS[3], 'idle', '0')
-return r[1]
+return {r[1], redis.call('EXISTS', KEYS[5])}
 """
 
 # KEYS: hb, w. 1 when the worker had no heartbeat and is now marked dead (it takes nothing more), else 0.
@@ -270,8 +270,11 @@ class Frontier:
         state = pipe.execute()[-1]
         return state.decode() if state else None
 
-    def pop(self, wid: str) -> bytes | None:
-        return self._pop(keys=[self.keys.queue, self.keys.taken(wid), self.keys.worker(wid), self.keys.info])
+    def pop(self, wid: str) -> tuple[bytes, bool] | None:
+        """(request, whether a dead worker's pages were salvaged: then ask :meth:`salvaged` before fetching)."""
+        got = self._pop(keys=[self.keys.queue, self.keys.taken(wid), self.keys.worker(wid), self.keys.info,
+                              self.keys.salvaged])
+        return (got[0], bool(got[1])) if got else None
 
     def set_idle(self, wid: str, idle: bool) -> None:
         self.r.hset(self.keys.worker(wid), "idle", "1" if idle else "0")

@@ -24,7 +24,7 @@ def test_pop_hands_over_instead_of_dropping(frontier):
     frontier.join("w1", {"host": "h"}, ttl_ms=5000)
     frontier.push(b"low", priority=0)
     frontier.push(b"high", priority=10)
-    assert frontier.pop("w1") == b"high"  # priority order, as scrapy-redis's PriorityQueue
+    assert frontier.pop("w1") == (b"high", False)  # priority order, as scrapy-redis's PriorityQueue
     assert frontier.queue_length() == 1 and frontier.taken_count("w1") == 1
     assert frontier.workers()["w1"]["idle"] == "0"
 
@@ -39,7 +39,10 @@ def test_dead_worker_work_is_requeued_once(frontier):
     time.sleep(0.3)
     assert frontier.reclaim_dead() == {"w1": 2}
     assert frontier.reclaim_dead() == {}  # a second reclaimer finds nothing to re-queue
-    assert frontier.queue_length() == 3 and frontier.taken_count("w1") == 0
+    frontier.publish_salvaged({"http://s/r0": {"status": 200}})
+    assert frontier.pop("w2") == (b"r0", True)  # takers learn in the same script that pages were salvaged
+    assert frontier.salvaged("http://s/r0") == {"status": 200} and frontier.salvaged("http://s/x") is None
+    assert frontier.queue_length() == 2 and frontier.taken_count("w1") == 0
     assert frontier.workers()["w1"]["state"] == "dead"
     assert frontier.pop("w1") is None  # a worker declared dead takes nothing more
     assert frontier.beat("w1", 1000, {"pages": "1"}) == "dead"  # and learns it at its next heartbeat
@@ -53,7 +56,7 @@ def test_crawl_ends_only_when_queue_empty_and_every_worker_idle(frontier):
     frontier.set_idle("w1", True)
     frontier.set_idle("w2", True)
     assert not frontier.try_finish()  # work waiting
-    assert frontier.pop("w2") == b"r"  # w2 busy again in the same script
+    assert frontier.pop("w2") == (b"r", False)  # w2 busy again in the same script
     assert not frontier.try_finish()
     frontier.set_idle("w2", True)
     assert frontier.try_finish() and frontier.state() == "finishing"
@@ -64,7 +67,7 @@ def test_reclaim_while_finishing_reopens_the_crawl(frontier):
     frontier.join("w1", {"host": "h"}, ttl_ms=150)
     frontier.join("w2", {"host": "h"}, ttl_ms=60000)
     frontier.push(b"r")
-    assert frontier.pop("w1") == b"r"
+    assert frontier.pop("w1") == (b"r", False)
     frontier.set_idle("w1", True)
     frontier.set_idle("w2", True)
     assert frontier.try_finish()
