@@ -31,7 +31,6 @@ from storage.frontier import (
     FAILED,
     FINISHING,
     W_DEAD,
-    W_RUNNING,
     W_SEALED,
     W_SEALING,
     Frontier,
@@ -193,10 +192,9 @@ class DistributedWorkerExtension:
                     "part_id": session.capture_id, "store": str(session.store.root.resolve()),
                     "host": socket.gethostname(), "manifest_sha256": session.seal_result["manifest_sha256"],
                     "pages": session.pages.count, "items": session.items_counted}))
-            elif self.frontier.r.hget(self.frontier.keys.worker(self.wid), "state") in (W_RUNNING.encode(),
-                                                                                          W_SEALING.encode()):
-                # interrupted or failed: give our work back now rather than after the heartbeat expires
+            else:  # interrupted or failed: give our work back now rather than after the heartbeat expires
                 self.frontier.r.delete(self.frontier.keys.heartbeat(self.wid))
-                self.frontier.reclaim_dead()
+                if self.frontier.mark_dead([self.wid]):  # only ours: other dead workers wait for the coordinator's
+                    self.frontier.requeue(self.wid)      # salvage (and a dead or sealed worker is left as it is)
         finally:
             self.stopped.set()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.environment import environment_statement
-from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureState
+from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureState, Digests
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore, write_json
 
@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 
 
 def store_artifact(store: LocalStore, ledger: CustodyLedger, capture_id: str, path, name: str,
-                   role: str) -> Artifact:
-    """Hash and store one file as a read-only object, name it in the capture, announce it in custody."""
-    obj = store.put_file(path)
+                   role: str, digests: Digests | None = None) -> Artifact:
+    """Hash and store one file as a read-only object, name it in the capture, announce it in custody.
+    ``digests``: already computed by the caller for these exact bytes (not hashed a second time)."""
+    obj = store.put_file(path, digests)
     store.link_artifact(capture_id, name, obj.digests.sha256)
     art = Artifact(name=name, role=role, path=obj.key, sha256=obj.digests.sha256,
                    blake3=obj.digests.blake3, size=obj.digests.size)

@@ -288,19 +288,19 @@ class Frontier:
     def worker_ids(self) -> list[str]:
         return sorted(w.decode() for w in self.r.smembers(self.keys.workers))
 
-    def workers(self) -> dict[str, dict[str, str]]:
-        out = {}
-        for wid in self.worker_ids():
-            fields = {k.decode(): v.decode() for k, v in self.r.hgetall(self.keys.worker(wid)).items()}
-            fields["alive"] = "1" if self.r.exists(self.keys.heartbeat(wid)) else "0"
-            fields["taken"] = str(self.taken_count(wid))
-            out[wid] = fields
-        return out
+    def worker(self, wid: str) -> dict[str, str]:
+        fields = {k.decode(): v.decode() for k, v in self.r.hgetall(self.keys.worker(wid)).items()}
+        fields["alive"] = "1" if self.r.exists(self.keys.heartbeat(wid)) else "0"
+        fields["taken"] = str(self.taken_count(wid))
+        return fields
 
-    def mark_dead(self) -> list[str]:
-        """Workers whose heartbeat expired, now marked dead: they take nothing more. Their work is still
-        in ``taken`` until :meth:`requeue` (the coordinator salvages what it can in between)."""
-        return [wid for wid in self.worker_ids()
+    def workers(self) -> dict[str, dict[str, str]]:
+        return {wid: self.worker(wid) for wid in self.worker_ids()}
+
+    def mark_dead(self, wids: list[str] | None = None) -> list[str]:
+        """Workers (all, or ``wids``) whose heartbeat expired, now marked dead: they take nothing more. Their
+        work is still in ``taken`` until :meth:`requeue` (the coordinator salvages what it can in between)."""
+        return [wid for wid in (self.worker_ids() if wids is None else wids)
                 if int(self._mark_dead(keys=[self.keys.heartbeat(wid), self.keys.worker(wid)]))]
 
     def requeue(self, wid: str) -> int:

@@ -79,9 +79,10 @@ class LocalStore:
     def object_path(self, sha256: str) -> Path:
         return self.root / "objects" / "sha256" / sha256[:2] / sha256
 
-    def put_file(self, src: Path) -> LocalObject:
-        """Hash ``src`` and place it under its sha256 (hard link when possible, else an atomic copy)."""
-        digests = digest_file(src)
+    def put_file(self, src: Path, digests: Digests | None = None) -> LocalObject:
+        """Hash ``src`` (unless the caller just did: ``digests``) and place it under its sha256 (hard link
+        when possible, else an atomic copy)."""
+        digests = digests or digest_file(src)
         dest = self.object_path(digests.sha256)
         if not dest.exists():
             dest.parent.mkdir(parents=True, exist_ok=True)

@@ -190,25 +190,23 @@ def _merge(config: EvidenceConfig, store: LocalStore, ledger: CustodyLedger, job
                 "EVIDENCE_IGNORE_ROBOTS": config.ignore_robots, "max_pages": policy["max_pages"],
                 "render": policy["render"], "EVIDENCE_OPERATOR": config.operator}
     try:
-        manifest = merge_and_seal(config, store, capture_id, loaded, job.started_at, settings, parts, workers,
-                                  job.note)
+        merged = merge_and_seal(config, store, capture_id, loaded, job.started_at, settings, parts, workers,
+                                job.note)
     except (MergeError, OSError) as exc:
         frontier.set_state(FAILED, reason=str(exc))
         store.write_state(capture_id, job.state(CaptureState.FAILED, reason=str(exc)))
         ledger.append("capture_failed", capture_id, reason=str(exc))
         raise CaptureRefused(f"capture {capture_id}: merging the workers' parts failed: {exc}") from None
-    sealed = manifest.pop("_sealed")
+    manifest = merged.manifest
     store.write_state(capture_id, job.state(CaptureState.SEALED, finished_at=manifest["finished_at"],
-                                            counts=manifest["counts"], manifest_sha256=sealed["manifest_sha256"],
-                                            sealed_event=sealed["sealed_event"]))
+                                            counts=manifest["counts"], manifest_sha256=merged.manifest_sha256,
+                                            sealed_event=merged.sealed_event))
     frontier.set_state(SEALED, finished_at=manifest["finished_at"])
     frontier.cleanup()
-    errors = [json.loads(line) for line in (store.capture_dir(capture_id) / "artifacts" / "errors.jsonl")
-              .read_bytes().splitlines()]
     summary = {"capture_id": capture_id, "state": str(CaptureState.SEALED), "profile": loaded.profile.name,
-               **{k: manifest["counts"][k] for k in ("pages", "items", "offers", "p2p")}, "errors": errors,
+               **{k: manifest["counts"][k] for k in ("pages", "items", "offers", "p2p")}, "errors": merged.errors,
                "store": str(store.root), "manifest": str(store.capture_dir(capture_id) / "manifest.json"),
-               "manifest_sha256": sealed["manifest_sha256"], "finished_at": manifest["finished_at"],
+               "manifest_sha256": merged.manifest_sha256, "finished_at": manifest["finished_at"],
                "warc_files": [str(store.capture_dir(capture_id) / "artifacts" / a["name"])
                               for a in manifest["artifacts"] if a["role"] == "warc"],
                "distributed": manifest["distributed"]}
@@ -236,7 +234,7 @@ def _bury(config: EvidenceConfig, job: _Coordination, progress: Progress) -> Non
     """Workers whose heartbeat stopped: salvage their part if this machine can, then re-queue their work."""
     frontier = job.frontier
     for wid in frontier.mark_dead():
-        info = frontier.workers().get(wid, {})
+        info = frontier.worker(wid)
         salvaged = None
         try:
             salvaged = salvage_part(config, job.loaded, job.capture_id, wid, info)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.environment import environment_statement
 from evidence_crawler.hashing import digest_file
-from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureState, Item
+from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureState, Digests, Item
 from evidence_crawler.profile import LoadedProfile
 from evidence_crawler.services.captures import iter_jsonl
 from evidence_crawler.timeutil import iso
@@ -80,20 +81,31 @@ class PartReader:
             shutil.copyfileobj(body, fh, 1024 * 1024)
         return dest
 
-    def file(self, art: dict[str, Any]) -> Path:
-        """The artifact's bytes on this machine, checked against the part manifest."""
+    def verified(self, art: dict[str, Any]) -> tuple[Path, Digests]:
+        """The artifact's bytes on this machine and their digests, checked against the part manifest."""
         path = self.store.root / art["path"] if self.local else self._download(art["sha256"], art["name"])
         digests = digest_file(path)
         if (digests.sha256, digests.size) != (art["sha256"], art["size"]):
             raise MergeError(f"worker {self.worker}: {art['name']} does not match its part manifest "
                              f"(sha256 {digests.sha256}, manifest {art['sha256']})")
-        return path
+        return path, digests
+
+    def file(self, art: dict[str, Any]) -> Path:
+        return self.verified(art)[0]
 
     def artifacts(self, role: str) -> list[dict[str, Any]]:
         return [a for a in self.manifest["artifacts"] if a["role"] == role]
 
 
-def _merge_lines(parts: list[PartReader], work: Path) -> dict[str, int]:
+@dataclass
+class Merged:
+    manifest: dict[str, Any]
+    manifest_sha256: str
+    sealed_event: int
+    errors: list[dict[str, Any]]  # as written to errors.jsonl
+
+
+def _merge_lines(parts: list[PartReader], work: Path) -> tuple[dict[str, int], list[dict[str, Any]]]:
     pages, items, errors = [], [], []
     first_fetch: dict[tuple[str, str], str] = {}
     seen_items: dict[tuple[str, str], str] = {}
@@ -129,20 +141,20 @@ def _merge_lines(parts: list[PartReader], work: Path) -> dict[str, int]:
     write_jsonl(work / "pages.jsonl", pages)
     write_jsonl(work / "items.jsonl", items)
     write_jsonl(work / "errors.jsonl", errors)
-    return counts
+    return counts, errors
 
 
 def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, loaded: LoadedProfile,
                    started_at: str, settings: dict[str, Any], parts: dict[str, dict[str, Any]],
-                   workers: dict[str, dict[str, str]], redis_note: str) -> dict[str, Any]:
-    """Merge the sealed parts (``{worker: part}``) and seal ``capture_id``; returns the manifest."""
+                   workers: dict[str, dict[str, str]], redis_note: str) -> Merged:
+    """Merge the sealed parts (``{worker: part}``) and seal ``capture_id``."""
     ledger = CustodyLedger(store.root)
     work = store.capture_dir(capture_id) / "work"
     work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="merge-", dir=store.root) as tmp:
         readers = [PartReader(config, w, parts[w], Path(tmp)) for w in sorted(parts)]
         (work / "profile.yaml").write_text(loaded.text, encoding="utf-8")
-        counts = _merge_lines(readers, work)
+        counts, errors = _merge_lines(readers, work)
         artifacts: list[Artifact] = []
         names: dict[tuple[str, str], str] = {}  # (worker, name in its part) -> name in the capture
         for part in readers:
@@ -151,8 +163,8 @@ def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, l
                     continue
                 name = art["name"] if art["name"] not in names.values() else f"{part.worker}-{art['name']}"
                 names[(part.worker, art["name"])] = name
-                artifacts.append(_checked(store_artifact(store, ledger, capture_id, part.file(art), name,
-                                                         art["role"]), art, part.worker))
+                path, digests = part.verified(art)  # hashed once: the store takes the checked digests
+                artifacts.append(store_artifact(store, ledger, capture_id, path, name, art["role"], digests))
             artifacts.append(store_artifact(store, ledger, capture_id, part.manifest_path,
                                             f"part-{part.worker}.manifest.json", "part_manifest"))
         merged = [("profile.yaml", "profile"), ("pages.jsonl", "pages"), ("items.jsonl", "items"),
@@ -182,8 +194,7 @@ def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, l
     _path, obj, event = seal_manifest(store, ledger, capture_id, manifest, manifest["counts"])
     for name in ("profile.yaml", "pages.jsonl", "items.jsonl", "errors.jsonl", "renders.jsonl"):
         (work / name).unlink(missing_ok=True)
-    manifest["_sealed"] = {"manifest_sha256": obj.digests.sha256, "sealed_event": event.seq}
-    return manifest
+    return Merged(manifest, obj.digests.sha256, event.seq, errors)
 
 
 def _merge_renders(parts: list[PartReader], names: dict[tuple[str, str], str], dest: Path) -> bool:
@@ -199,12 +210,6 @@ def _merge_renders(parts: list[PartReader], names: dict[tuple[str, str], str], d
     if rows:
         write_jsonl(dest, rows)
     return bool(rows)
-
-
-def _checked(stored: Artifact, art: dict[str, Any], worker: str) -> Artifact:
-    if stored.sha256 != art["sha256"]:
-        raise MergeError(f"worker {worker}: {art['name']} changed while it was being merged")
-    return stored
 
 
 def _worker_entry(wid: str, info: dict[str, str], part: dict[str, Any] | None) -> dict[str, Any]:
