@@ -39,6 +39,8 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from loopback import reply, serve  # noqa: E402 - bench/ is the script's folder
+
 from evidence_crawler.browser.locate import BrowserNotFound, locate_chromium  # noqa: E402
 
 PAGE = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Item {n}</title>"
@@ -71,16 +73,9 @@ def _server() -> ThreadingHTTPServer:
                 body, ctype = b"body{font:14px sans-serif}.price{color:#a00}", "text/css"
             else:
                 body, ctype = b"", "text/plain"
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            reply(self, 200 if body else 404, ctype, body)
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
+    return serve(Handler)
 
 
 def _rss(proc: psutil.Process) -> dict[str, float]:

@@ -25,10 +25,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from loopback import reply, serve  # bench/ is the script's folder (sys.path[0])
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent / "evidence-crawler"
@@ -63,16 +64,9 @@ def _serve(items: int) -> ThreadingHTTPServer:
             else:
                 self.send_error(404)
                 return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            reply(self, 200, "text/html; charset=utf-8", body)
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
+    return serve(Handler)
 
 
 def _run(cmd: list[str], env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:
