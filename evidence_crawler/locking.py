@@ -38,11 +38,16 @@ def pid_alive(pid: int | None) -> bool:
     return True
 
 
-def append_durably(path: Path, data: bytes) -> None:
-    """Append ``data`` in one ``write`` (O_APPEND) and fsync before returning; call it under the file's lock."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+def write_durably(path: Path, data: bytes, flags: int, mode: int = 0o644) -> None:
+    """``data`` in one ``write`` to ``path`` opened with ``os.O_WRONLY | flags``, fsynced before returning."""
+    fd = os.open(path, os.O_WRONLY | flags, mode)
     try:
         os.write(fd, data)
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def append_durably(path: Path, data: bytes) -> None:
+    """Append ``data`` in one ``write`` (O_APPEND) and fsync before returning; call it under the file's lock."""
+    write_durably(path, data, os.O_APPEND | os.O_CREAT)

@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
+from evidence_crawler.locking import write_durably
+
 P256_BYTES = 32
 
 
@@ -74,12 +76,7 @@ def create_key(path: Path) -> SigningKey:
     private = ec.generate_private_key(ec.SECP256R1())
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, pem)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_durably(path, pem, os.O_CREAT | os.O_EXCL, 0o600)  # never replaces a key; owner-only from the start
     return SigningKey(path, private)
 
 
