@@ -1,105 +1,37 @@
-"""The shared frontier of a distributed capture, in Redis: keys, atomic scripts, worker registry.
+"""The shared frontier of a distributed capture in Redis: one capture's queue, workers and budget.
 
 scrapy-redis owns the request queue (a sorted set, its ``PriorityQueue``) and the duplicate filter (a
 set of request fingerprints). What scrapy-redis lacks is a reliable hand-off: its ``pop`` removes the
 request, so a worker killed with requests in hand loses them. Here a pop *moves* the request into the
 worker's ``taken`` set in one Lua script, and nothing is ever removed from ``taken`` while the worker
 lives. When a worker's heartbeat key expires, ``mark_dead`` (one script: it takes nothing more), then the
-coordinator salvages its part where it can (``services.distributed_salvage``: what reached its disk is
-sealed and published in ``salvaged`` so that takers answer those pages from its WARC), then ``requeue``
-puts everything it took back on the queue. Keeping ``taken`` until the worker's part is sealed (instead of
+coordinator salvages its part where it can (``distributed.salvage``: what reached its disk is sealed and
+published in ``salvaged`` so that takers answer those pages from its WARC), then ``requeue`` puts
+everything it took back on the queue. Keeping ``taken`` until the worker's part is sealed (instead of
 acknowledging each request) is deliberate: a page is only safe once a sealed part holds it.
 
-Key layout for capture ``C`` (all under ``ec:C:``): ``info`` (hash: profile, settings, state), ``queue``
-and ``dupefilter`` (scrapy-redis), ``seen`` + ``patterns`` (page budget and trap guard shared by every
-worker), ``workers`` (set of ids), ``w:ID`` (hash: state, idle, host, counters, part), ``hb:ID``
-(heartbeat, expires), ``taken:ID`` (sorted set, same scores as the queue), ``salvaged`` (hash: canonical
-URL -> where a dead worker's recorded page is). ``ec:captures`` lists the
-captures that are being crawled.
+Key names, states and scripts are in :mod:`evidence_crawler.distributed.layout`.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-ACTIVE = "ec:captures"
-
-# info.state: crawling -> finishing -> merging -> sealed (or cancelled / failed)
-CRAWLING, FINISHING, MERGING, SEALED, CANCELLED, FAILED = (
-    "crawling", "finishing", "merging", "sealed", "cancelled", "failed")
-# w:ID state: running -> sealing -> sealed; dead (heartbeat lost, work re-queued) -> salvaged (its part sealed
-# by the coordinator from what reached its disk)
-W_RUNNING, W_SEALING, W_SEALED, W_DEAD, W_SALVAGED = "running", "sealing", "sealed", "dead", "salvaged"
-
-_POP = """
-if redis.call('HGET', KEYS[4], 'state') ~= 'crawling' then return false end
-if redis.call('HGET', KEYS[3], 'state') ~= 'running' then return false end
-local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #r == 0 then return false end
-redis.call('ZREM', KEYS[1], r[1])
-redis.call('ZADD', KEYS[2], r[2], r[1])
-redis.call('HSET', KEYS[3], 'idle', '0')
-return {r[1], redis.call('EXISTS', KEYS[5])}
-"""
-
-# KEYS: hb, w. 1 when the worker had no heartbeat and is now marked dead (it takes nothing more), else 0.
-_MARK_DEAD = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local st = redis.call('HGET', KEYS[2], 'state')
-if st ~= 'running' and st ~= 'sealing' then return 0 end
-redis.call('HSET', KEYS[2], 'state', 'dead', 'idle', '1')
-return 1
-"""
-
-# KEYS: taken, w, queue, info. Everything a dead worker took goes back on the queue; how many.
-_REQUEUE = """
-local r = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-for i = 1, #r, 2 do redis.call('ZADD', KEYS[3], r[i + 1], r[i]) end
-redis.call('DEL', KEYS[1])
-redis.call('HINCRBY', KEYS[2], 'requeued', #r / 2)
-if #r > 0 and redis.call('HGET', KEYS[4], 'state') == 'finishing' then
-  redis.call('HSET', KEYS[4], 'state', 'crawling')
-end
-return #r / 2
-"""
-
-# KEYS: queue, info, workers. ARGV: key prefix. 1 when the crawl is over (and now "finishing").
-_FINISH = """
-if redis.call('HGET', KEYS[2], 'state') ~= 'crawling' then return 0 end
-if redis.call('ZCARD', KEYS[1]) > 0 then return 0 end
-local ids = redis.call('SMEMBERS', KEYS[3])
-local running = 0
-for _, id in ipairs(ids) do
-  local w = ARGV[1] .. 'w:' .. id
-  local st = redis.call('HGET', w, 'state')
-  if st == 'running' then
-    running = running + 1
-    if redis.call('HGET', w, 'idle') ~= '1' then return 0 end
-  elseif st == 'sealing' then
-    return 0
-  end
-end
-if running == 0 then return 0 end
-redis.call('HSET', KEYS[2], 'state', 'finishing')
-return 1
-"""
-
-# KEYS: seen, patterns. ARGV: canonical url, pattern ('' = not counted), cap, max pages.
-_ADMIT = """
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 0 end
-if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[4]) then return -1 end
-if ARGV[2] ~= '' then
-  if redis.call('HINCRBY', KEYS[2], ARGV[2], 1) > tonumber(ARGV[3]) then return -2 end
-end
-redis.call('SADD', KEYS[1], ARGV[1])
-return 1
-"""
-
-ADMIT_RESULTS = {1: "ok", 0: "seen", -1: "page_limit", -2: "trap_guard"}
+from evidence_crawler.distributed.layout import (
+    ACTIVE,
+    ADMIT,
+    ADMIT_RESULTS,
+    FINISH,
+    MARK_DEAD,
+    OPEN_STATES,
+    POP,
+    REQUEUE,
+    FrontierState,
+    Keys,
+    WorkerState,
+)
 
 
 def redact(url: str) -> str:
@@ -128,79 +60,6 @@ class FrontierUnavailable(Exception):
     pass
 
 
-def _to_json(obj: Any) -> Any:
-    if isinstance(obj, bytes):
-        return {"__b64__": base64.b64encode(obj).decode()}
-    if isinstance(obj, dict):
-        if all(isinstance(k, str) for k in obj):
-            return {k: _to_json(v) for k, v in obj.items() if _serialisable(v)}
-        # headers: bytes keys (kept as pairs; a JSON object's keys can only be text)
-        return {"__pairs__": [[_to_json(k), _to_json(v)] for k, v in obj.items() if _serialisable(v)]}
-    if isinstance(obj, list | tuple):
-        return [_to_json(v) for v in obj]
-    return obj
-
-
-def _serialisable(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool | bytes | dict | list | tuple)
-
-
-def _from_json(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        if set(obj) == {"__b64__"}:
-            return base64.b64decode(obj["__b64__"])
-        if set(obj) == {"__pairs__"}:
-            return {_from_json(k): _from_json(v) for k, v in obj["__pairs__"]}
-        return {k: _from_json(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_from_json(v) for v in obj]
-    return obj
-
-
-class JsonRequestSerializer:
-    """scrapy-redis serializer (``loads``/``dumps``) in JSON instead of its default pickle.
-
-    Unpickling what comes out of a network service runs whatever code the sender chose; JSON does not.
-    Meta values that are not plain data (objects set by components while a request was in flight, e.g.
-    our ``PageRef``) are dropped: they are rebuilt when the request is fetched again.
-    """
-
-    @staticmethod
-    def dumps(obj: dict[str, Any]) -> bytes:
-        return json.dumps(_to_json(obj), sort_keys=True, separators=(",", ":")).encode()
-
-    @staticmethod
-    def loads(data: bytes) -> dict[str, Any]:
-        return _from_json(json.loads(data))
-
-
-loads = JsonRequestSerializer.loads  # scrapy-redis also accepts a module-like object with these two
-dumps = JsonRequestSerializer.dumps
-
-
-@dataclass(frozen=True)
-class Keys:
-    capture_id: str
-
-    @property
-    def prefix(self) -> str:
-        return f"ec:{self.capture_id}:"
-
-    def __getattr__(self, name: str) -> str:  # info, queue, dupefilter, seen, patterns, workers
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self.prefix + name
-
-    def worker(self, wid: str) -> str:
-        return f"{self.prefix}w:{wid}"
-
-    def heartbeat(self, wid: str) -> str:
-        return f"{self.prefix}hb:{wid}"
-
-    def taken(self, wid: str) -> str:
-        return f"{self.prefix}taken:{wid}"
-
-
 class Frontier:
     """One capture's shared state. Every method is one round trip (or one script) and safe to race."""
 
@@ -208,29 +67,29 @@ class Frontier:
         self.r = client
         self.keys = Keys(capture_id)
         self.capture_id = capture_id
-        self._pop = client.register_script(_POP)
-        self._mark_dead = client.register_script(_MARK_DEAD)
-        self._requeue = client.register_script(_REQUEUE)
-        self._finish = client.register_script(_FINISH)
-        self._admit = client.register_script(_ADMIT)
+        self._pop = client.register_script(POP)
+        self._mark_dead = client.register_script(MARK_DEAD)
+        self._requeue = client.register_script(REQUEUE)
+        self._finish = client.register_script(FINISH)
+        self._admit = client.register_script(ADMIT)
 
     # --- capture -------------------------------------------------------------------------------
     def create(self, info: dict[str, str]) -> None:
         if self.r.exists(self.keys.info):
             raise FrontierUnavailable(f"capture {self.capture_id} already exists in Redis")
-        self.r.hset(self.keys.info, mapping={**info, "state": CRAWLING})
+        self.r.hset(self.keys.info, mapping={**info, "state": FrontierState.CRAWLING})
         self.r.sadd(ACTIVE, self.capture_id)
 
     def info(self) -> dict[str, str]:
         return {k.decode(): v.decode() for k, v in self.r.hgetall(self.keys.info).items()}
 
-    def state(self) -> str | None:
+    def state(self) -> FrontierState | None:
         v = self.r.hget(self.keys.info, "state")
-        return v.decode() if v else None
+        return FrontierState(v.decode()) if v else None
 
-    def set_state(self, state: str, **extra: str) -> None:
-        self.r.hset(self.keys.info, mapping={"state": state, **extra})
-        if state not in (CRAWLING, FINISHING, MERGING):
+    def set_state(self, state: FrontierState, **extra: str) -> None:
+        self.r.hset(self.keys.info, mapping={"state": str(state), **extra})
+        if state not in OPEN_STATES:
             self.r.srem(ACTIVE, self.capture_id)
 
     def push(self, data: bytes, priority: int = 0) -> None:
@@ -257,18 +116,18 @@ class Frontier:
 
     # --- workers -------------------------------------------------------------------------------
     def join(self, wid: str, info: dict[str, str], ttl_ms: int) -> None:
-        self.r.hset(self.keys.worker(wid), mapping={**info, "state": W_RUNNING, "idle": "0"})
+        self.r.hset(self.keys.worker(wid), mapping={**info, "state": WorkerState.RUNNING, "idle": "0"})
         self.r.set(self.keys.heartbeat(wid), "1", px=ttl_ms)
         self.r.sadd(self.keys.workers, wid)
 
-    def beat(self, wid: str, ttl_ms: int, stats: dict[str, str]) -> str | None:
+    def beat(self, wid: str, ttl_ms: int, stats: dict[str, str]) -> WorkerState | None:
         """Refresh the heartbeat and figures; returns the worker's state as the others see it."""
         pipe = self.r.pipeline()
         pipe.set(self.keys.heartbeat(wid), "1", px=ttl_ms)
         pipe.hset(self.keys.worker(wid), mapping=stats)
         pipe.hget(self.keys.worker(wid), "state")
         state = pipe.execute()[-1]
-        return state.decode() if state else None
+        return WorkerState(state.decode()) if state else None
 
     def pop(self, wid: str) -> tuple[bytes, bool] | None:
         """(request, whether a dead worker's pages were salvaged: then ask :meth:`salvaged` before fetching)."""
