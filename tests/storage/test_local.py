@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_plain_paths_and_file_uris_open_a_local_store(tmp_path):
     for uri in (tmp_path, str(tmp_path), f"file://{tmp_path}", f"file://localhost{tmp_path}"):
         store = open_store(uri)
         assert isinstance(store, LocalStore) and store.root == tmp_path
-    assert open_store("relative/store").root == (tmp_path.cwd() / "relative" / "store")
+    assert open_store("relative/store").root == Path.cwd() / "relative" / "store"
     assert open_store(f"file://{tmp_path}/with%20space").root == tmp_path / "with space"
     with pytest.raises(ValueError, match="on this machine"):
         open_store("file://otherhost/srv/store")
