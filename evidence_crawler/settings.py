@@ -26,7 +26,7 @@ ITEM_PIPELINES = {"pipelines.items.ItemRecordPipeline": 300}
 # Opened before the downloader and pipelines exist; every evidence component finds the session on the crawler
 EXTENSIONS = {"pipelines.session.CaptureSessionExtension": 0,
               # NotConfigured unless this process is a worker of a distributed capture (crawl --redis)
-              "pipelines.frontier.DistributedWorkerExtension": 10}
+              "evidence_crawler.distributed.scrapy_worker.DistributedWorkerExtension": 10}
 
 ADDONS: dict = {}
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -34,7 +34,7 @@ class ResumeReplayMiddleware:
 
     def process_request(self, request, spider=None):
         session = getattr(self.crawler, "evidence_session", None)
-        # a distributed worker also finds what a dead worker recorded (services.distributed_salvage)
+        # a distributed worker also finds what a dead worker recorded (distributed.salvage)
         salvaged = getattr(self.crawler, "evidence_salvaged", None)
         if session is None or not (session.recorded or salvaged):
             return None

@@ -22,10 +22,12 @@ import secrets
 import shutil
 import stat
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
+from urllib.parse import unquote, urlsplit
 
 from evidence_crawler.hashing import digest_file
 from evidence_crawler.models import Digests
@@ -72,16 +74,30 @@ class LocalObject:
 
 
 class LocalStore:
+    """The :class:`storage.base.ArtifactStore` on a local (or shared) file system; also holds the captures."""
+
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).absolute()
+
+    @classmethod
+    def from_uri(cls, uri: str) -> LocalStore:
+        """``file:///abs/path``, ``file://localhost/abs/path`` or a plain path."""
+        parts = urlsplit(uri)
+        if parts.scheme.lower() != "file":
+            return cls(uri)
+        if parts.netloc not in ("", "localhost"):
+            raise ValueError(f"{uri!r}: a file:// store must be on this machine (no host, or localhost)")
+        return cls(unquote(parts.path))
 
     # --- content-addressed objects -------------------------------------------------------------
     def object_path(self, sha256: str) -> Path:
         return self.root / "objects" / "sha256" / sha256[:2] / sha256
 
-    def put_file(self, src: Path, digests: Digests | None = None) -> LocalObject:
+    def put_file(self, src: Path, digests: Digests | None = None,
+                 metadata: Mapping[str, str] | None = None) -> LocalObject:
         """Hash ``src`` (unless the caller just did: ``digests``) and place it under its sha256 (hard link
-        when possible, else an atomic copy)."""
+        when possible, else an atomic copy). ``metadata`` is not kept: readable names are links in the
+        capture folder (:meth:`link_artifact`)."""
         digests = digests or digest_file(src)
         dest = self.object_path(digests.sha256)
         if not dest.exists():

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence_crawler.locking import exclusive_lock
+from evidence_crawler.models import Digests
 from evidence_crawler.timeutil import iso
 
 PENDING, ARCHIVED, FAILED = "pending", "archived", "failed"
@@ -71,6 +72,10 @@ class OutboxEntry:
     legal_hold: int = 0
     queued_at: str = ""
     archived_at: str | None = None
+
+    @property
+    def digests(self) -> Digests:
+        return Digests(sha256=self.sha256, blake3=self.blake3, size=self.size)
 
 
 FIELDS = list(OutboxEntry.__dataclass_fields__)
@@ -195,6 +200,13 @@ class ArchiveOutbox:
         with self._db() as db:
             return db.execute("SELECT 1 FROM objects WHERE key=? AND state=? LIMIT 1", (key, ARCHIVED)).fetchone() \
                 is not None
+
+    def held(self, key: str) -> OutboxEntry | None:
+        """The row that best says where ``key`` is: archived if any capture's row is, else a pending one
+        (its bytes still only in the local store); failed rows hold nothing."""
+        rows = self._select(f"SELECT {', '.join(FIELDS)} FROM objects WHERE key=? AND state!=? "
+                            "ORDER BY state=? DESC LIMIT 1", [key, FAILED, ARCHIVED])
+        return rows[0] if rows else None
 
     def entries(self, capture_id: str | None = None) -> list[OutboxEntry]:
         sql = f"SELECT {', '.join(FIELDS)} FROM objects"

@@ -18,21 +18,24 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
+from urllib.parse import unquote, urlsplit
 
 from evidence_crawler.hashing import digest_file, digest_stream
 from evidence_crawler.models import Digests
 from storage.s3_client import (
     ArchiveConfigError,
     ArchiveIntegrityError,
+    ClientSettings,
     WriteOnceRefused,
     classify,
     endpoint_of,
     error_code,
+    make_client,
 )
 from storage.s3_upload import ChecksummedUploader, b64_of_hex, composite_checksum, same_checksum
 
@@ -135,9 +138,19 @@ class S3ObjectLockStore:
                 "accept it with --allow-unlocked / EVIDENCE_S3_ALLOW_UNLOCKED=1 (recorded in custody)")
         return check
 
+    @classmethod
+    def from_uri(cls, uri: str, client: Any = None, **options: Any) -> S3ObjectLockStore:
+        """``s3://bucket/prefix``; without ``client``, one from boto3's standard chain with default settings.
+        ``options``: as for the constructor (policy, uploader, on_refusal)."""
+        parts = urlsplit(uri)
+        if parts.scheme.lower() != "s3" or not parts.netloc:
+            raise ValueError(f"{uri!r} is not an S3 store URI (s3://bucket/prefix)")
+        return cls(client if client is not None else make_client(ClientSettings()), parts.netloc,
+                   unquote(parts.path).strip("/"), **options)
+
     # --- the ArtifactStore protocol --------------------------------------------------------------
-    def put_file(self, src: Path, *, key: str | None = None, digests: Digests | None = None,
-                 metadata: dict[str, str] | None = None, look_first: bool = True,
+    def put_file(self, src: Path, digests: Digests | None = None, metadata: Mapping[str, str] | None = None, *,
+                 key: str | None = None, look_first: bool = True,
                  on_upload: Callable[[str | None], None] = lambda _id: None) -> ArchivedObject:
         """Upload ``src`` write-once under ``key`` (default: its content address) and prove it arrived.
 

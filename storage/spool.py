@@ -14,18 +14,23 @@ fail because S3 is down; ``drain`` moves due rows into S3 one by one:
    that row failed and go on with the next.
 
 Events go to ``on_event(event, capture_id, data)``; the service writes them into the custody ledger.
+
+As an :class:`storage.base.ArtifactStore` it answers for what it holds: ``put_file`` queues one object
+(``metadata`` names its capture), ``stat`` and ``open`` find an object whether it is archived or still
+waiting in the local store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from evidence_crawler.hashing import digest_file
 from evidence_crawler.models import Digests
-from storage.outbox import ArchiveOutbox, OutboxEntry
+from storage.outbox import ARCHIVED, ArchiveOutbox, OutboxEntry
 from storage.s3 import ArchivedObject, S3ObjectLockStore
 from storage.s3_client import ArchiveConfigError, ArchiveError, ArchiveUnavailable, classify
 
@@ -76,6 +81,33 @@ class SpoolingArchiveStore:
 
     def enqueue(self, capture_id: str, entries: list[dict[str, Any]]) -> int:
         return self.outbox.enqueue(capture_id, self.bucket, entries)
+
+    def put_file(self, src: Path, digests: Digests | None = None,
+                 metadata: Mapping[str, str] | None = None) -> OutboxEntry:
+        """Queue ``src`` (a file in the local store) for its content address; it is uploaded at the next
+        drain. ``metadata``: ``capture-id`` (required: the outbox archives captures), ``name``, ``role``."""
+        meta = dict(metadata or {})
+        if not meta.get("capture-id"):
+            raise ValueError("the spool queues objects per capture: metadata needs a 'capture-id'")
+        digests = digests or digest_file(src)
+        path = Path(src).absolute().relative_to(self.local_root.absolute())  # ValueError: not in the store
+        key = self.inner.key_for(digests.sha256)
+        self.enqueue(meta["capture-id"], [{"key": key, "name": meta.get("name", path.name),
+                                           "role": meta.get("role", "artifact"), "path": str(path),
+                                           **digests.model_dump()}])
+        return next(e for e in self.outbox.entries(meta["capture-id"]) if e.key == key)
+
+    def stat(self, sha256: str) -> Digests | None:
+        """From the outbox when it holds the object (no round trip); else whatever S3 has."""
+        row = self.outbox.held(self.inner.key_for(sha256))
+        return self.inner.stat(sha256) if row is None else row.digests
+
+    def open(self, sha256: str) -> BinaryIO:
+        """Archived objects from S3; one still waiting, from the local store it waits in."""
+        row = self.outbox.held(self.inner.key_for(sha256))
+        if row is not None and row.state != ARCHIVED:
+            return open(self.local_root / row.path, "rb")
+        return self.inner.open(sha256)
 
     def delete(self, key: str, version_id: str | None = None) -> None:
         self.inner.delete(key, version_id)  # always refused, and reported
@@ -154,7 +186,7 @@ class SpoolingArchiveStore:
             self.outbox.set_upload(row, None)
         return self.inner.put_file(
             self.local_root / row.path, key=row.key,
-            digests=Digests(sha256=row.sha256, blake3=row.blake3, size=row.size),
+            digests=row.digests,
             metadata={"capture-id": row.capture_id, "name": row.name},
             look_first=self.outbox.is_archived(row.key),  # else a conditional PUT finds out, without a HEAD
             on_upload=lambda upload_id: self.outbox.set_upload(row, upload_id))

@@ -17,13 +17,16 @@ LAYERS = {
     "evidence_crawler": 1,  # core modules: hashing, custody, profile, warc, charset, extract, ...
     "storage": 2, "spiders": 2, "pipelines": 2, "evidence_crawler.demo": 2, "evidence_crawler.bundle": 2,
     "evidence_crawler.services": 3,
+    "evidence_crawler.distributed": 3,  # composes like services; its Scrapy adapters are loaded by dotted path
     "evidence_crawler.cli": 4, "evidence_crawler.commands": 4,
 }
 # modules that must not depend on each other within layer 2: spiders never import pipelines/storage
 FORBIDDEN = {("spiders", "pipelines"), ("spiders", "storage"), ("storage", "pipelines"), ("storage", "spiders"),
              ("evidence_crawler.demo", "pipelines"), ("evidence_crawler.demo", "spiders"),
              ("evidence_crawler.bundle", "pipelines"), ("evidence_crawler.bundle", "spiders"),
-             ("evidence_crawler.bundle", "storage")}
+             ("evidence_crawler.bundle", "storage"),
+             # within layer 3: distributed composes services (run_crawl, archive), never the other way
+             ("evidence_crawler.services", "evidence_crawler.distributed")}
 
 
 def layer_of(module: str) -> tuple[str, int] | None:

@@ -28,7 +28,7 @@ def _redis_url(config: EvidenceConfig, given: str | None) -> str:
 
 def crawl_distributed(config: EvidenceConfig, req, redis_url: str, as_json: bool) -> dict[str, Any]:
     """The coordinator side of ``crawl PROFILE --redis URL``; progress on stderr."""
-    from evidence_crawler.services.distributed import run_distributed_crawl
+    from evidence_crawler.distributed.coordinator import run_distributed_crawl
 
     shown: dict[str, Any] = {"line": ""}
 
@@ -61,8 +61,8 @@ def worker(ctx: typer.Context, redis: RedisOption = None,
                                                       "seconds without a capture to join")] = None,
            as_json: Annotated[bool, typer.Option("--json", help="with --once: the part's summary")] = False) -> None:
     """Crawl the shared frontier of distributed captures (started with crawl PROFILE --redis URL)."""
+    from evidence_crawler.distributed.worker import FrontierUnavailable, NoCapture, run_worker, serve
     from evidence_crawler.services.capture import CaptureRefused
-    from evidence_crawler.services.distributed_worker import FrontierUnavailable, NoCapture, run_worker, serve
 
     store = store_root(ctx)
     config = EvidenceConfig(store=store)
@@ -89,8 +89,8 @@ def worker(ctx: typer.Context, redis: RedisOption = None,
 def crawl_status(ctx: typer.Context, capture_id: str, redis: RedisOption = None,
                  as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Queue length, workers (alive, rate, pages, errors) and totals of a distributed capture."""
-    from evidence_crawler.services.distributed_status import StatusUnavailable
-    from evidence_crawler.services.distributed_status import crawl_status as status_of
+    from evidence_crawler.distributed.status import StatusUnavailable
+    from evidence_crawler.distributed.status import crawl_status as status_of
 
     config = EvidenceConfig(store=store_root(ctx))
     try:

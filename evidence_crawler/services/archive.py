@@ -18,12 +18,14 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from typing import Any
+from typing import Any, cast
+from urllib.parse import quote
 
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.hashing import digest_file
 from evidence_crawler.services.captures import CaptureNotFound, read_state, require_sealed
+from storage.base import open_store
 from storage.local import LocalStore
 from storage.outbox import ARCHIVED, FAILED, PENDING, ArchiveOutbox, OutboxEntry
 from storage.s3 import RetentionPolicy, S3ObjectLockStore, init_bucket
@@ -57,8 +59,14 @@ def s3_store(config: EvidenceConfig, store: LocalStore, bucket: str | None = Non
                                    config.s3_max_concurrency)
     policy = RetentionPolicy(config.s3_retention_mode, config.s3_retention_days, config.s3_legal_hold)
     ledger = CustodyLedger(store.root)
-    return S3ObjectLockStore(client, bucket, config.s3_prefix, policy, uploader,
-                             on_refusal=lambda event, data: ledger.append(event, None, **data))
+    s3 = open_store(archive_uri(bucket, config.s3_prefix), client=client, policy=policy, uploader=uploader,
+                    on_refusal=lambda event, data: ledger.append(event, None, **data))
+    return cast(S3ObjectLockStore, s3)
+
+
+def archive_uri(bucket: str, prefix: str) -> str:
+    """``EVIDENCE_S3_BUCKET`` + ``EVIDENCE_S3_PREFIX`` as the store URI that names them."""
+    return f"s3://{bucket}/{quote(prefix.strip('/'))}"
 
 
 def open_archive(config: EvidenceConfig, store: LocalStore, allow_unlocked: bool = False) -> SpoolingArchiveStore:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from evidence_crawler.demo import DemoSite, expected_items
-from storage.frontier import Frontier, active_captures, connect
+from evidence_crawler.distributed.frontier import Frontier, active_captures, connect
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent / "evidence-crawler"

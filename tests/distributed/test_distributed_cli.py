@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from storage.frontier import Frontier, connect
+from evidence_crawler.distributed.frontier import Frontier, connect
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent / "evidence-crawler"

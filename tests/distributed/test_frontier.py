@@ -8,7 +8,8 @@ import pytest
 import scrapy
 from scrapy.utils.request import request_from_dict
 
-from storage.frontier import Frontier, FrontierUnavailable, connect, dumps, loads, redact
+from evidence_crawler.distributed.codec import dumps, loads
+from evidence_crawler.distributed.frontier import Frontier, FrontierUnavailable, connect, redact
 
 
 @pytest.fixture
@@ -109,9 +110,9 @@ def test_unreachable_redis_and_redacted_password(tmp_path):
 
 
 def test_requests_we_did_not_make_are_refused(redis_url):
-    import storage.frontier as serializer
+    import evidence_crawler.distributed.codec as serializer
+    from evidence_crawler.distributed.scrapy_worker import ReliablePriorityQueue
     from evidence_crawler.profile import load_profile
-    from pipelines.frontier import ReliablePriorityQueue
     from spiders.storefront import StorefrontSpider
     from tests.conftest import PROFILES
 

@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from evidence_crawler.config import EvidenceConfig
+from evidence_crawler.distributed.frontier import Frontier, FrontierUnavailable, active_captures, connect, redact
+from evidence_crawler.distributed.layout import FrontierState, Keys
 from evidence_crawler.hashing import sha256_hex
 from evidence_crawler.profile import LoadedProfile, parse_profile
 from evidence_crawler.services.capture import CrawlRequest, run_crawl
-from storage.frontier import CRAWLING, Frontier, FrontierUnavailable, active_captures, connect, redact
 
 
 class NoCapture(Exception):
@@ -39,14 +40,14 @@ def worker_id() -> str:
 
 def scrapy_settings(redis_url: str, capture_id: str, wid: str, config: EvidenceConfig) -> dict[str, Any]:
     """What turns a crawl into a worker of one capture: scrapy-redis wiring, keys and our extension."""
-    prefix = f"ec:{capture_id}:"
+    keys = Keys(capture_id)
     return {
         "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
-        "SCHEDULER_QUEUE_CLASS": "pipelines.frontier.ReliablePriorityQueue",
-        "SCHEDULER_QUEUE_KEY": prefix + "queue",
-        "SCHEDULER_DUPEFILTER_KEY": prefix + "dupefilter",
+        "SCHEDULER_QUEUE_CLASS": "evidence_crawler.distributed.scrapy_worker.ReliablePriorityQueue",
+        "SCHEDULER_QUEUE_KEY": keys.queue,
+        "SCHEDULER_DUPEFILTER_KEY": keys.dupefilter,
         "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
-        "SCHEDULER_SERIALIZER": "storage.frontier",  # JSON, not scrapy-redis's default pickle
+        "SCHEDULER_SERIALIZER": "evidence_crawler.distributed.codec",  # JSON, not scrapy-redis's default pickle
         "SCHEDULER_PERSIST": True,  # the frontier belongs to the capture; the coordinator clears it
         "REDIS_URL": redis_url,
         "EVIDENCE_PART_OF": capture_id,
@@ -81,15 +82,15 @@ def find_capture(client, capture_id: str | None, wait_s: float | None,
     while True:
         if capture_id:
             state = Frontier(client, capture_id).state()
-            if state == CRAWLING:
+            if state == FrontierState.CRAWLING:
                 return capture_id
             if state is None:
                 raise NoCapture(f"no distributed capture {capture_id} in Redis")
-            if state not in ("finishing", "merging"):
+            if state not in (FrontierState.FINISHING, FrontierState.MERGING):
                 raise NoCapture(f"capture {capture_id} is {state}; nothing to do")
         else:
             for cid in active_captures(client):
-                if Frontier(client, cid).state() == CRAWLING:
+                if Frontier(client, cid).state() == FrontierState.CRAWLING:
                     return cid
         if deadline is not None and time.monotonic() >= deadline:
             raise NoCapture("no distributed capture is being crawled" + (f" ({capture_id})" if capture_id else ""))
@@ -122,7 +123,7 @@ def serve(config: EvidenceConfig, redis_url: str, store: Path, log: Callable[[st
         proc = subprocess.run([sys.executable, "-m", "evidence_crawler.cli", "--store", str(store), "worker",
                                "--redis", redis_url, "--capture", cid, "--once"], check=False)
         log(f"capture {cid}: worker exited with {proc.returncode}")
-        while Frontier(client, cid).state() == CRAWLING and proc.returncode == 0:
+        while Frontier(client, cid).state() == FrontierState.CRAWLING and proc.returncode == 0:
             time.sleep(1.0)  # our part is sealed; wait until the capture leaves "crawling" before rejoining
 
 

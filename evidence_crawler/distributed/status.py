@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from evidence_crawler.config import EvidenceConfig
+from evidence_crawler.distributed.frontier import Frontier, FrontierUnavailable, connect
 from evidence_crawler.services.captures import CaptureNotFound, read_state
-from storage.frontier import Frontier, FrontierUnavailable, connect
 from storage.local import LocalStore
 
 

@@ -4,7 +4,7 @@ The coordinator fetches nothing itself. It publishes the profile and the crawl p
 start requests into the shared frontier, then loops: re-queue the work of workers whose heartbeat stopped,
 and end the crawl (one Redis script) when the queue is empty and every live worker is idle. Workers then
 seal their parts; once every worker has sealed (or died, its work re-done by the others) the parts are
-merged and the capture sealed in this store (``services.distributed_merge``).
+merged and the capture sealed in this store (``distributed.merge``).
 """
 
 from __future__ import annotations
@@ -20,28 +20,15 @@ from typing import Any
 
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.distributed.codec import dumps
+from evidence_crawler.distributed.frontier import Frontier, FrontierUnavailable, connect, redact
+from evidence_crawler.distributed.layout import OPEN_STATES, FrontierState, WorkerState
+from evidence_crawler.distributed.merge import MergeError, merge_and_seal
+from evidence_crawler.distributed.salvage import salvage_part
 from evidence_crawler.models import CaptureState
 from evidence_crawler.profile import LoadedProfile, load_profile
 from evidence_crawler.services.capture import CaptureRefused, CrawlRequest, preflight
-from evidence_crawler.services.distributed_merge import MergeError, merge_and_seal
-from evidence_crawler.services.distributed_salvage import salvage_part
 from evidence_crawler.timeutil import iso
-from storage.frontier import (
-    CANCELLED,
-    CRAWLING,
-    FAILED,
-    FINISHING,
-    MERGING,
-    SEALED,
-    W_DEAD,
-    W_SALVAGED,
-    W_SEALED,
-    Frontier,
-    FrontierUnavailable,
-    connect,
-    dumps,
-    redact,
-)
 from storage.local import LocalStore
 
 Progress = Callable[[dict[str, Any]], None]
@@ -125,7 +112,7 @@ def _reattach(req: CrawlRequest, client, store: LocalStore, ledger: CustodyLedge
         raise CaptureRefused(f"capture {capture_id} is not a distributed capture in this Redis; "
                              "--resume without --redis resumes a local one")
     if state["state"] not in (CaptureState.CAPTURING, CaptureState.INCOMPLETE) or \
-            info.get("state") not in (CRAWLING, FINISHING, MERGING):
+            info.get("state") not in OPEN_STATES:
         raise CaptureRefused(f"capture {capture_id} is {state['state']} (frontier: {info.get('state')}); "
                              "only an unfinished distributed capture can be taken over")
     loaded = load_profile(req.profile_path)
@@ -167,7 +154,7 @@ def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: 
     try:
         parts, workers = _watch(config, job, poll_s, progress)
     except _Stop as exc:
-        frontier.set_state(CANCELLED, reason=f"coordinator received {exc}")
+        frontier.set_state(FrontierState.CANCELLED, reason=f"coordinator received {exc}")
         store.write_state(capture_id, job.state(CaptureState.FAILED, reason=f"cancelled ({exc}) before it was sealed"))
         ledger.append("capture_failed", capture_id, reason=f"distributed capture cancelled ({exc})")
         return {"capture_id": capture_id, "state": str(CaptureState.FAILED), "reason": f"cancelled ({exc})",
@@ -182,9 +169,9 @@ def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: 
 def _merge(config: EvidenceConfig, store: LocalStore, ledger: CustodyLedger, job: _Coordination,
            parts: dict[str, dict[str, Any]], workers: dict[str, dict[str, str]]) -> dict[str, Any]:
     capture_id, frontier, loaded, policy = job.capture_id, job.frontier, job.loaded, job.policy
-    frontier.set_state(MERGING)
+    frontier.set_state(FrontierState.MERGING)
     for wid, info in workers.items():
-        if info.get("state") == W_DEAD:
+        if info.get("state") == WorkerState.DEAD:
             info["part_discarded"] = _discard_dead_part(info, capture_id, wid)
     settings = {"USER_AGENT": config.scrapy_settings()["USER_AGENT"], "EVIDENCE_ALLOW_PRIVATE": config.allow_private,
                 "EVIDENCE_IGNORE_ROBOTS": config.ignore_robots, "max_pages": policy["max_pages"],
@@ -193,7 +180,7 @@ def _merge(config: EvidenceConfig, store: LocalStore, ledger: CustodyLedger, job
         merged = merge_and_seal(config, store, capture_id, loaded, job.started_at, settings, parts, workers,
                                 job.note)
     except (MergeError, OSError) as exc:
-        frontier.set_state(FAILED, reason=str(exc))
+        frontier.set_state(FrontierState.FAILED, reason=str(exc))
         store.write_state(capture_id, job.state(CaptureState.FAILED, reason=str(exc)))
         ledger.append("capture_failed", capture_id, reason=str(exc))
         raise CaptureRefused(f"capture {capture_id}: merging the workers' parts failed: {exc}") from None
@@ -201,7 +188,7 @@ def _merge(config: EvidenceConfig, store: LocalStore, ledger: CustodyLedger, job
     store.write_state(capture_id, job.state(CaptureState.SEALED, finished_at=manifest["finished_at"],
                                             counts=manifest["counts"], manifest_sha256=merged.manifest_sha256,
                                             sealed_event=merged.sealed_event))
-    frontier.set_state(SEALED, finished_at=manifest["finished_at"])
+    frontier.set_state(FrontierState.SEALED, finished_at=manifest["finished_at"])
     frontier.cleanup()
     summary = {"capture_id": capture_id, "state": str(CaptureState.SEALED), "profile": loaded.profile.name,
                **{k: manifest["counts"][k] for k in ("pages", "items", "offers", "p2p")}, "errors": merged.errors,
@@ -243,7 +230,7 @@ def _bury(config: EvidenceConfig, job: _Coordination, progress: Progress) -> Non
         if salvaged is not None:
             part, replay = salvaged
             frontier.publish_salvaged(replay)  # before the requeue: takers answer these from its WARC
-            frontier.set_worker(wid, state=W_SALVAGED, part=json.dumps(part), pages=str(part["pages"]),
+            frontier.set_worker(wid, state=WorkerState.SALVAGED, part=json.dumps(part), pages=str(part["pages"]),
                                 items=str(part["items"]))
         n = frontier.requeue(wid)
         progress({"event": "worker_dead", "worker": wid, "requeued": n,
@@ -253,21 +240,23 @@ def _bury(config: EvidenceConfig, job: _Coordination, progress: Progress) -> Non
 def _watch(config: EvidenceConfig, job: _Coordination, poll_s: float, progress: Progress) -> tuple[dict, dict]:
     """Until the crawl is over and every worker has sealed or died: ({worker: part}, {worker: info})."""
     frontier = job.frontier
-    finished = frontier.state() in (FINISHING, MERGING)  # a coordinator taking over may find it so
+    # a coordinator taking over may find it so
+    finished = frontier.state() in (FrontierState.FINISHING, FrontierState.MERGING)
     while True:
         _bury(config, job, progress)
         if not finished and frontier.try_finish():
             finished = True
             progress({"event": "finishing"})
         workers = frontier.workers()
-        if finished and frontier.state() == CRAWLING:
+        if finished and frontier.state() == FrontierState.CRAWLING:
             finished = False  # a worker died while sealing: its work went back to the queue
-        done = (W_SEALED, W_SALVAGED)
-        if finished and workers and all(w["state"] in (*done, W_DEAD) for w in workers.values()):
+        done = (WorkerState.SEALED, WorkerState.SALVAGED)
+        if finished and workers and all(w["state"] in (*done, WorkerState.DEAD) for w in workers.values()):
             parts = {wid: json.loads(w["part"]) for wid, w in workers.items() if w["state"] in done}
-            if any(w["state"] == W_SEALED for w in workers.values()):
+            if any(w["state"] == WorkerState.SEALED for w in workers.values()):
                 return parts, workers
-            frontier.set_state(CRAWLING)  # every worker died before sealing: new workers start it again
+            # every worker died before sealing: new workers start it again
+            frontier.set_state(FrontierState.CRAWLING)
             finished = False
         progress({"event": "status", "queue": frontier.queue_length(), "workers": workers})
         time.sleep(poll_s)

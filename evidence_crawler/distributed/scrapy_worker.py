@@ -1,8 +1,8 @@
 """A distributed worker inside Scrapy: scrapy-redis scheduler with a reliable pop, heartbeat, shared budget.
 
-Wiring (set by ``services.distributed_worker`` only when a worker joins a capture): scrapy-redis's
+Wiring (set by ``distributed.worker`` only when a worker joins a capture): scrapy-redis's
 ``Scheduler`` and ``RFPDupeFilter`` unchanged, its ``PriorityQueue`` with ``pop`` replaced by
-:meth:`storage.frontier.Frontier.pop` (the request moves to this worker's ``taken`` set instead of
+:meth:`distributed.frontier.Frontier.pop` (the request moves to this worker's ``taken`` set instead of
 vanishing), and :class:`DistributedWorkerExtension`, which joins the capture, keeps a heartbeat from a
 thread (a long parse on the reactor thread must not look like death), reports idleness, closes the spider
 when the coordinator says the crawl is over, and publishes this worker's sealed part.
@@ -25,17 +25,9 @@ from scrapy.utils.defer import deferred_from_coro
 from scrapy_redis.queue import PriorityQueue
 from twisted.internet import task
 
+from evidence_crawler.distributed.frontier import Frontier, connect
+from evidence_crawler.distributed.layout import FrontierState, WorkerState
 from evidence_crawler.timeutil import iso
-from storage.frontier import (
-    CANCELLED,
-    FAILED,
-    FINISHING,
-    W_DEAD,
-    W_SEALED,
-    W_SEALING,
-    Frontier,
-    connect,
-)
 
 log = logging.getLogger(__name__)
 # scrapy-redis 0.9.1 (the latest release) still uses APIs Scrapy 2.13+ deprecates (spider= to the stats
@@ -138,7 +130,7 @@ class DistributedWorkerExtension:
             except Exception as exc:  # noqa: BLE001 - Redis away for a moment: keep trying, the TTL decides
                 log.warning("heartbeat to Redis failed: %s", exc)
                 continue
-            if state == W_DEAD:
+            if state == WorkerState.DEAD:
                 self.declared_dead.set()  # the others re-queued our work: stop, never publish this part
                 return
 
@@ -151,7 +143,7 @@ class DistributedWorkerExtension:
             deferred_from_coro(engine.close_spider_async(reason="declared_dead"))
             return
         self._ticks += 1
-        if self._ticks % 5 == 0 and self.frontier.state() in (CANCELLED, FAILED):
+        if self._ticks % 5 == 0 and self.frontier.state() in (FrontierState.CANCELLED, FrontierState.FAILED):
             self._poke.stop()
             log.error("capture %s was cancelled by its coordinator; stopping (this part stays unsealed)",
                       self.capture_id)
@@ -167,8 +159,8 @@ class DistributedWorkerExtension:
         if not self.idle:
             self.idle = True
             self.frontier.set_idle(self.wid, True)
-        if self.frontier.state() == FINISHING:
-            self.frontier.set_worker(self.wid, state=W_SEALING)
+        if self.frontier.state() == FrontierState.FINISHING:
+            self.frontier.set_worker(self.wid, state=WorkerState.SEALING)
             return  # the crawl is over everywhere: let Scrapy close the spider, which seals our part
         raise DontCloseSpider
 
@@ -186,9 +178,9 @@ class DistributedWorkerExtension:
         sealed = bool(session.seal_result) and reason == "finished" and not self.declared_dead.is_set()
         try:
             if sealed:
-                self.frontier.set_worker(self.wid, state=W_SEALED, finished_at=iso(), pages=str(session.pages.count),
-                                         items=str(session.items_counted), errors=str(len(session.errors)),
-                                         rate="0", part=json.dumps({
+                self.frontier.set_worker(self.wid, state=WorkerState.SEALED, finished_at=iso(),
+                                         pages=str(session.pages.count), items=str(session.items_counted),
+                                         errors=str(len(session.errors)), rate="0", part=json.dumps({
                     "part_id": session.capture_id, "store": str(session.store.root.resolve()),
                     "host": socket.gethostname(), "manifest_sha256": session.seal_result["manifest_sha256"],
                     "pages": session.pages.count, "items": session.items_counted}))
