@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.durable import write_json
 from evidence_crawler.environment import environment_statement
 from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureState, Digests
 from evidence_crawler.timeutil import iso
-from storage.local import LocalStore, write_json
+from storage.local import LocalStore
 
 if TYPE_CHECKING:
     from pipelines.session import CaptureSession

@@ -19,11 +19,12 @@ from scrapy.exceptions import NotConfigured
 from w3lib.url import canonicalize_url
 
 from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.durable import atomic_write
 from evidence_crawler.models import CaptureError, CaptureState, Item
 from evidence_crawler.profile import LoadedProfile
 from evidence_crawler.timeutil import iso
 from evidence_crawler.warc import RotatingWarcWriter, truncate_torn_tail
-from storage.local import LocalStore, atomic_write
+from storage.local import LocalStore
 
 CAPTURE_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_MAXSIZE", "DOWNLOAD_TIMEOUT", "REDIRECT_MAX_TIMES",
                     "RETRY_TIMES", "RETRY_HTTP_CODES", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",

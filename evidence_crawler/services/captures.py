@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence_crawler.custody import CustodyLedger
-from evidence_crawler.locking import pid_alive
+from evidence_crawler.durable import iter_jsonl, pid_alive
 from evidence_crawler.models import CaptureState
 from storage.local import LocalStore
 
@@ -65,13 +65,6 @@ def capture_file(store: LocalStore, capture_id: str, name: str) -> Path:
         if candidate.exists():
             return candidate
     raise CaptureNotFound(f"capture {capture_id} has no {name}")
-
-
-def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, "rb") as fh:
-        for line in fh:
-            if line.endswith(b"\n"):  # a torn last line of a killed crawl is not a record
-                yield json.loads(line)
 
 
 def load_manifest(store: LocalStore, capture_id: str) -> dict[str, Any] | None:

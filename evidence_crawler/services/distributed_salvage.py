@@ -19,10 +19,9 @@ from typing import Any
 from w3lib.url import canonicalize_url
 
 from evidence_crawler.config import EvidenceConfig
-from evidence_crawler.locking import pid_alive
+from evidence_crawler.durable import iter_jsonl, pid_alive
 from evidence_crawler.models import CaptureState
 from evidence_crawler.profile import LoadedProfile
-from evidence_crawler.services.captures import iter_jsonl
 from evidence_crawler.timeutil import iso
 from pipelines.replay import REPLAYABLE, RETRY_AGAIN
 from pipelines.seal import seal_capture
