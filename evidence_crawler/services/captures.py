@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from evidence_crawler.capture.states import StateFile
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl, pid_alive
 from evidence_crawler.models import CaptureState
@@ -116,6 +117,6 @@ def discard_capture(store: LocalStore, capture_id: str, reason: str) -> dict[str
                          "can be discarded")
     CustodyLedger(store.root).append("capture_discarded", capture_id, reason=reason,
                                      previous_state=state["state"])
-    raw = store.read_state(capture_id)
-    store.write_state(capture_id, {**raw, "state": str(CaptureState.DISCARDED), "discard_reason": reason})
+    states = StateFile(store, capture_id)
+    states.write({**states.read(), "state": str(CaptureState.DISCARDED), "discard_reason": reason})
     return read_state(store, capture_id)
