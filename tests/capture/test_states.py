@@ -51,3 +51,12 @@ def test_incomplete_is_derived_but_accepted_as_capturing():
     check("c1", "incomplete", S.DISCARDED)
     with pytest.raises(IllegalTransition):
         check("c1", "incomplete", "bogus")
+
+
+def test_state_json_is_written_only_through_the_state_file():
+    """The lifecycle is enforced in one place: no other module calls the store's raw writer."""
+    from tests.conftest import ROOT
+
+    callers = [str(p.relative_to(ROOT)) for folder in ("evidence_crawler", "pipelines", "spiders", "storage")
+               for p in (ROOT / folder).rglob("*.py") if ".write_state(" in p.read_text(encoding="utf-8")]
+    assert callers == ["evidence_crawler/capture/states.py"]
