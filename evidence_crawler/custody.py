@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from evidence_crawler.locking import append_durably, exclusive_lock
+from evidence_crawler.durable import append_durably, exclusive_lock
 from evidence_crawler.models import CustodyEvent
 from evidence_crawler.timeutil import iso
 

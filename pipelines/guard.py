@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest
 
 from evidence_crawler.netguard import REFUSAL_HINT, check_destination, refusal
-from evidence_crawler.timeutil import iso
+from pipelines.session import capture_session
 
 
 class DestinationRefused(IgnoreRequest):
@@ -31,15 +31,15 @@ class DestinationGuardMiddleware:
 
     def _check(self, host: str, port: int | None) -> str | None:
         if host not in self._verdicts:
-            session = getattr(self.crawler, "evidence_session", None)
+            session = capture_session(self.crawler)
             try:
                 res = check_destination(host, port, self.allow_private)
             except socket.gaierror as exc:
                 if session is not None:
-                    session.dns[host] = {"error": str(exc), "resolved_at": iso()}
+                    session.record_dns(host, {"error": str(exc)})
                 return None  # let the downloader fail with its own DNS error, recorded as such
             if session is not None:
-                session.dns[host] = {"addresses": res.addresses, "resolved_at": iso()}
+                session.record_dns(host, {"addresses": res.addresses})
             self._verdicts[host] = res.refused
         return self._verdicts[host]
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from scrapy.exceptions import NotConfigured
+
 from evidence_crawler.models import Item
+from pipelines.session import CaptureSessionExtension
 
 
 class ItemRecordPipeline:
-    def __init__(self, crawler) -> None:
-        self.crawler = crawler
+    def __init__(self, capture: CaptureSessionExtension) -> None:
+        self.capture = capture
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        capture = crawler.get_extension(CaptureSessionExtension)
+        if capture is None:
+            raise NotConfigured("no capture (EVIDENCE_STORE is not set)")
+        return cls(capture)
 
     def process_item(self, item, spider=None):
-        return self.crawler.evidence_session.record_item(Item(**item)).model_dump(exclude_none=True)
+        return self.capture.session.record_item(Item(**item)).model_dump(exclude_none=True)

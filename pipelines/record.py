@@ -19,6 +19,7 @@ from evidence_crawler.failures import classify
 from evidence_crawler.models import PageRecord, PageRef
 from evidence_crawler.timeutil import iso
 from evidence_crawler.warc import Exchange, WrittenExchange
+from pipelines.session import CaptureSessionExtension
 
 
 class RedirectLoop(IgnoreRequest):
@@ -32,6 +33,7 @@ def _header_list(headers) -> list[tuple[str, str]]:
 class WarcRecorderMiddleware:
     def __init__(self, crawler) -> None:
         self.crawler = crawler
+        self.capture = crawler.get_extension(CaptureSessionExtension)
         self._certs_seen: set[str] = set()
 
     @classmethod
@@ -40,7 +42,7 @@ class WarcRecorderMiddleware:
 
     @property
     def session(self):
-        return self.crawler.evidence_session
+        return self.capture.session
 
     def process_request(self, request, spider=None):
         request.meta["evidence_fetched_at"] = iso()

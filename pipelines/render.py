@@ -26,6 +26,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse
 
 from evidence_crawler.failures import classify
+from pipelines.session import capture_session
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ class RenderMiddleware:
             return response
         from evidence_crawler.browser.render import Fetched, RenderHung
 
-        session = self.crawler.evidence_session
+        session = capture_session(self.crawler)
         doc = Fetched(response.status, _header_list(response.headers), response.body)
         page = request.meta.get("evidence_page")
         for attempt in (1, 2):
@@ -137,7 +138,7 @@ class RenderMiddleware:
             except Exception as exc:  # noqa: BLE001 - transport failures are recorded by the WARC recorder
                 kind, message = classify(exc)
                 if isinstance(exc, IgnoreRequest):  # refusals (SSRF guard, robots) are recorded here
-                    self.crawler.evidence_session.record_error(
+                    capture_session(self.crawler).record_error(
                         breq.url, kind, f"browser request from {page_url}: {message}")
                 raise FetchRefused(kind, message) from None
             return Fetched(resp.status, _header_list(resp.headers), resp.body,

@@ -15,9 +15,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from evidence_crawler.capture.linefiles import JsonLines
 from evidence_crawler.hashing import sha256_hex
 from evidence_crawler.models import PageRef
-from pipelines.session import JsonLines
 
 ARTIFACT_FILES = (("dom", "dom.html"), ("screenshot", "full.png"), ("screenshot_viewport", "viewport.png"),
                   ("pdf", "pdf"))
@@ -63,7 +63,7 @@ class RenderEvidence:
         line = {"seq": self.seq, **result.summary(), "attempt": attempt,
                 "document_record_id": page.record_id if page else None,
                 "document_sha256": page.sha256 if page else None, "dom_record_id": dom_record, "artifacts": files}
-        session._append(self.renders, line)
+        session.append(self.renders, line)
         if not self.section.get("user_agent"):
             self.section["user_agent"] = result.user_agent
         self.section["renders"]["count"] = self.seq

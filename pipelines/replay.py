@@ -13,12 +13,16 @@ itself, never fetches a recorded page twice, and loses nothing that was in fligh
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from scrapy.http import Headers
 from scrapy.responsetypes import responsetypes
 from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
 
 from evidence_crawler.models import PageRef
+from pipelines.session import CaptureSessionExtension
 
 REPLAYABLE = range(200, 500)  # 5xx and 429 are fetched again: they may have been transient
 RETRY_AGAIN = {429}
@@ -26,16 +30,17 @@ RETRY_AGAIN = {429}
 
 class ResumeReplayMiddleware:
     def __init__(self, crawler) -> None:
-        self.crawler = crawler
+        self.capture = crawler.get_extension(CaptureSessionExtension)
+        # set by a distributed worker: what a dead worker recorded (distributed.salvage)
+        self.salvaged: Callable[[str], dict[str, Any] | None] | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def process_request(self, request, spider=None):
-        session = getattr(self.crawler, "evidence_session", None)
-        # a distributed worker also finds what a dead worker recorded (distributed.salvage)
-        salvaged = getattr(self.crawler, "evidence_salvaged", None)
+        session = self.capture.session if self.capture is not None else None
+        salvaged = self.salvaged
         if session is None or not (session.recorded or salvaged):
             return None
         canon = canonicalize_url(request.url)

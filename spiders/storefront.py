@@ -1,7 +1,9 @@
 """The one generic spider: what to follow and what to extract comes from a SiteProfile.
 
 Run it via ``evidence-crawler crawl PROFILE`` or ``scrapy crawl storefront -a profile=FILE``. It yields
-requests and plain item dicts only; recording, hashing and sealing are the pipelines' business. Spider
+requests and plain item dicts only, and reports what the capture must list as errors (limits reached,
+nothing to extract, refusals) as the ``capture_error`` signal; recording, hashing and sealing are the
+pipelines' business. Spider
 traps are bounded here, where links are chosen: depth, page count, and a cap per URL pattern (path with
 digit runs folded, plus the *names* of query parameters) for non-item pages.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import scrapy
@@ -19,6 +22,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from w3lib.url import canonicalize_url
 
+from evidence_crawler import signals as evidence_signals
 from evidence_crawler.charset import choose_encoding
 from evidence_crawler.extract import extract_fields, extract_offers, select
 from evidence_crawler.failures import classify
@@ -35,8 +39,16 @@ def url_pattern(url: str) -> str:
     return f"{parts.hostname}{_DIGITS.sub('#', parts.path)}?{keys}"
 
 
+# verdict of a shared admission (url canonical, URL pattern, cap per pattern, page budget): "ok", "seen",
+# "page_limit" or "trap_guard"
+Admission = Callable[[str, str, int, int], str]
+
+
 class StorefrontSpider(scrapy.Spider):
     name = "storefront"
+    # set by a distributed worker (one Redis script): the page budget and the per-pattern caps then hold for
+    # the whole capture, not per worker
+    admission: Admission | None = None
 
     def __init__(self, profile: str | None = None, start_url: str | None = None,
                  max_pages: str | int | None = None, loaded_profile: LoadedProfile | None = None, **kw):
@@ -63,10 +75,6 @@ class StorefrontSpider(scrapy.Spider):
         self._trap_reported: set[str] = set()
         self._limit_reported = False
         self._depth_reported = False
-
-    @property
-    def session(self):
-        return getattr(self.crawler, "evidence_session", None)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -107,13 +115,12 @@ class StorefrontSpider(scrapy.Spider):
     def _admit(self, url: str, force: bool = False) -> bool:
         """Count a URL once against the page budget and the trap guard; False when over either.
 
-        A distributed worker finds a shared admission (one Redis script) on ``crawler.evidence_admission``,
-        so the budget and the per-pattern caps hold for the whole capture, not per worker.
+        A distributed worker's shared :attr:`admission` decides instead of this spider's own counts.
         """
         canon = canonicalize_url(url)
         pattern = "" if force or self.is_item_page(url) else url_pattern(url)
         cap = self.profile.limits.max_per_pattern
-        shared = getattr(getattr(self, "crawler", None), "evidence_admission", None)
+        shared = self.admission
         if shared is None:
             verdict = self._admit_here(canon, pattern, cap)
         elif canon in self._scheduled:
@@ -122,14 +129,13 @@ class StorefrontSpider(scrapy.Spider):
             verdict = shared(canon, pattern, cap, self.max_pages)
             if verdict in ("ok", "seen"):
                 self._scheduled.add(canon)
-        if verdict == "page_limit" and not self._limit_reported and self.session:
+        if verdict == "page_limit" and not self._limit_reported:
             self._limit_reported = True
-            self.session.record_error(url, "page_limit",
-                                      f"max_pages={self.max_pages} reached; further links not followed")
-        elif verdict == "trap_guard" and pattern not in self._trap_reported and self.session:
+            self._report(url, "page_limit", f"max_pages={self.max_pages} reached; further links not followed")
+        elif verdict == "trap_guard" and pattern not in self._trap_reported:
             self._trap_reported.add(pattern)
-            self.session.record_error(url, "trap_guard", f"more than {cap} pages match {pattern}; "
-                                      "further ones not followed (limits.max_per_pattern)")
+            self._report(url, "trap_guard", f"more than {cap} pages match {pattern}; "
+                         "further ones not followed (limits.max_per_pattern)")
         return verdict == "ok"
 
     def _admit_here(self, canon: str, pattern: str, cap: int) -> str:
@@ -170,9 +176,9 @@ class StorefrontSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or "dataloss" in response.flags:
             return  # images, partial bodies: archived by the recorder, not parsed for links or items
         if len(response.body) > self.max_parse_bytes:
-            if self.session is not None:  # a DOM of millions of nodes costs gigabytes; the bytes are kept
-                self.session.record_error(response.url, "too_large_to_parse", f"{len(response.body)} bytes > "
-                                          f"{self.max_parse_bytes} (EVIDENCE_MAX_PARSE_BYTES); kept, not parsed")
+            # a DOM of millions of nodes costs gigabytes; the bytes are kept
+            self._report(response.url, "too_large_to_parse", f"{len(response.body)} bytes > "
+                         f"{self.max_parse_bytes} (EVIDENCE_MAX_PARSE_BYTES); kept, not parsed")
             return
         if response.selector.type != "html":
             return  # JSON, XML feeds: archived, not parsed
@@ -190,10 +196,10 @@ class StorefrontSpider(scrapy.Spider):
         if self.is_item_page(response.url):
             yield from self._items(response, base)
         if response.meta.get("depth", 0) >= self.profile.limits.max_depth:
-            if self.session and not self._depth_reported:
+            if not self._depth_reported:
                 self._depth_reported = True
-                self.session.record_error(response.url, "depth_limit", f"max_depth={self.profile.limits.max_depth}"
-                                          " reached; links of deeper pages not followed (limits.max_depth)")
+                self._report(response.url, "depth_limit", f"max_depth={self.profile.limits.max_depth}"
+                             " reached; links of deeper pages not followed (limits.max_depth)")
             return
         for url in self._links_to_follow(response):
             if self._admit(url):
@@ -212,9 +218,9 @@ class StorefrontSpider(scrapy.Spider):
             if self.profile.offers:
                 for p in products:
                     p["offers"] = p["offers"] or extract_offers(response.selector, self.profile.offers)
-        if not products and self.session is not None:
-            self.session.record_error(response.url, "extraction", "item page, but no profile field matched and "
-                                      "no schema.org product was found (page kept in the WARC)")
+        if not products:
+            self._report(response.url, "extraction", "item page, but no profile field matched and "
+                         "no schema.org product was found (page kept in the WARC)")
         for product in products:
             key_field = self.profile.key
             key = product["fields"].get(key_field) if key_field else None
@@ -225,5 +231,11 @@ class StorefrontSpider(scrapy.Spider):
         if not isinstance(exc, IgnoreRequest | HttpError):
             return  # transport failures are recorded per attempt by the WARC recorder
         kind, message = classify(exc)
-        if self.session is not None:
-            self.session.record_error(failure.request.url, kind, message)
+        self._report(failure.request.url, kind, message)
+
+    def _report(self, url: str, kind: str, message: str) -> None:
+        """An error of the capture, as data: the capture's adapter records it (nobody may be listening: a
+        coordinator building start requests, a bare benchmark run)."""
+        crawler = getattr(self, "crawler", None)
+        if crawler is not None:
+            crawler.signals.send_catch_log(evidence_signals.capture_error, url=url, kind=kind, message=message)

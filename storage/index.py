@@ -11,6 +11,8 @@ import os
 import sqlite3
 from pathlib import Path
 
+from evidence_crawler.durable import iter_jsonl
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (id TEXT PRIMARY KEY, profile TEXT, state TEXT, started_at TEXT,
     finished_at TEXT, pages INT, items INT, offers INT, manifest_sha256 TEXT);
@@ -24,13 +26,6 @@ CREATE INDEX IF NOT EXISTS pages_capture ON pages(capture_id);
 CREATE INDEX IF NOT EXISTS items_capture ON items(capture_id, key);
 CREATE INDEX IF NOT EXISTS offers_capture ON offers(capture_id, item_key);
 """
-
-
-def _jsonl(path: Path):
-    with open(path, "rb") as fh:
-        for line in fh:
-            if line.endswith(b"\n"):
-                yield json.loads(line)
 
 
 class CaptureIndex:
@@ -63,8 +58,8 @@ class CaptureIndex:
         db.executemany("INSERT INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
             (capture_id, p["url"], p["status"], p["fetched_at"], p["sha256"], p["blake3"], p["size"],
              p.get("ip"), p["warc_file"], p["warc_offset"], p.get("referrer"), p.get("depth"))
-            for p in _jsonl(arts["pages.jsonl"])))
-        for item in _jsonl(arts["items.jsonl"]):
+            for p in iter_jsonl(arts["pages.jsonl"])))
+        for item in iter_jsonl(arts["items.jsonl"]):
             db.execute("INSERT INTO items VALUES (?,?,?,?,?,?,?)", (
                 capture_id, item["url"], item["key"], item["kind"], json.dumps(item["fields"], ensure_ascii=False),
                 item["page_sha256"], item.get("duplicate_of")))

@@ -10,8 +10,8 @@ Layout::
     captures/<id>/artifacts/<name>    hard links to the sealed objects, with readable names
     captures/<id>/manifest.json       the sealed manifest (also an object)
 
-Writes go to a temporary name in the destination folder, are fsync'ed, then renamed, so a crash never
-leaves a half-written file under a final name.
+Writes go to a temporary name in the destination folder, are fsync'ed, then renamed
+(``evidence_crawler.durable``), so a crash never leaves a half-written file under a final name.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import json
 import os
 import secrets
 import shutil
-import stat
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,42 +27,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import unquote, urlsplit
 
+from evidence_crawler.durable import READ_ONLY, fsync_file, publish, temp_name, write_json
 from evidence_crawler.hashing import digest_file
 from evidence_crawler.models import Digests
 from evidence_crawler.timeutil import utcnow
-
-READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes, read_only: bool = False) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if read_only:
-            os.chmod(tmp, READ_ONLY)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
-
-
-def write_json(path: Path, obj: Any, read_only: bool = False) -> bytes:
-    data = json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False).encode() + b"\n"
-    atomic_write(path, data, read_only=read_only)
-    return data
 
 
 @dataclass(frozen=True)
@@ -102,19 +68,17 @@ class LocalStore:
         dest = self.object_path(digests.sha256)
         if not dest.exists():
             dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
+            tmp = temp_name(dest)
             try:
                 try:
                     os.link(src, tmp)
                 except OSError:
                     shutil.copyfile(src, tmp)
-                    with open(tmp, "rb+") as fh:
-                        os.fsync(fh.fileno())
+                    fsync_file(tmp)
                 os.chmod(tmp, READ_ONLY)
-                os.replace(tmp, dest)
+                publish(tmp, dest)
             finally:
                 tmp.unlink(missing_ok=True)
-            fsync_dir(dest.parent)
         elif dest.stat().st_size != digests.size:
             raise OSError(f"object {dest} exists with a different size: the store is damaged")
         return LocalObject(key=str(dest.relative_to(self.root)), digests=digests)

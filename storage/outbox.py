@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evidence_crawler.locking import exclusive_lock
+from evidence_crawler.durable import exclusive_lock
 from evidence_crawler.models import Digests
 from evidence_crawler.timeutil import iso
 

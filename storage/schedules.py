@@ -22,8 +22,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evidence_crawler.cron import check_cron
-from evidence_crawler.locking import append_durably, exclusive_lock
-from storage.local import write_json
+from evidence_crawler.durable import append_durably, exclusive_lock, write_json
 
 FORMAT = "evidence-crawler/schedules/1"
 

@@ -16,6 +16,7 @@ LAYERS = {
     "evidence_crawler.models": 0, "evidence_crawler.timeutil": 0, "evidence_crawler.config": 0,
     "evidence_crawler": 1,  # core modules: hashing, custody, profile, warc, charset, extract, ...
     "storage": 2, "spiders": 2, "pipelines": 2, "evidence_crawler.demo": 2, "evidence_crawler.bundle": 2,
+    "evidence_crawler.capture": 2,  # the capture core: below pipelines and services, beside storage
     "evidence_crawler.services": 3,
     "evidence_crawler.distributed": 3,  # composes like services; its Scrapy adapters are loaded by dotted path
     "evidence_crawler.cli": 4, "evidence_crawler.commands": 4,
@@ -26,7 +27,11 @@ FORBIDDEN = {("spiders", "pipelines"), ("spiders", "storage"), ("storage", "pipe
              ("evidence_crawler.bundle", "pipelines"), ("evidence_crawler.bundle", "spiders"),
              ("evidence_crawler.bundle", "storage"),
              # within layer 3: distributed composes services (run_crawl, archive), never the other way
-             ("evidence_crawler.services", "evidence_crawler.distributed")}
+             ("evidence_crawler.services", "evidence_crawler.distributed"),
+
+             # the capture core is fed by the Scrapy adapters (pipelines) and uses storage, never the reverse
+             ("evidence_crawler.capture", "pipelines"), ("evidence_crawler.capture", "spiders"),
+             ("storage", "evidence_crawler.capture"), ("spiders", "evidence_crawler.capture")}
 
 
 def layer_of(module: str) -> tuple[str, int] | None:
@@ -72,3 +77,38 @@ def test_models_and_config_import_nothing_from_the_project():
         project = [t for t in imports_of(path) if layer_of(t) and not t.startswith("evidence_crawler.models")
                    and t != "evidence_crawler"]
         assert project == [], f"{name} imports {project}"
+
+
+def test_the_capture_core_imports_no_scrapy():
+    """Followed through every project module it reaches: merge, salvage and any non-Scrapy collector seal
+    through ``evidence_crawler.capture`` without loading Scrapy or Twisted."""
+    seen, todo, reached = set(), ["evidence_crawler.capture"], []
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = ROOT / (name.replace(".", "/") + ".py")
+        path = path if path.exists() else ROOT / name.replace(".", "/") / "__init__.py"
+        if not path.exists():
+            continue
+        if name == "evidence_crawler.capture":
+            todo += [f"{name}.{p.stem}" for p in path.parent.glob("*.py") if p.stem != "__init__"]
+        for target in imports_of(path):
+            top = target.split(".")[0]
+            if top in ("scrapy", "twisted"):
+                reached.append(f"{name} -> {target}")
+            elif layer_of(target):
+                todo.append(target)
+    assert "evidence_crawler.capture.seal" in seen and "storage.local" in seen
+    assert reached == [], "the capture core reaches Scrapy:\n" + "\n".join(reached)
+
+
+def test_loading_the_capture_core_loads_no_scrapy():
+    import subprocess
+    import sys
+
+    code = ("import sys, evidence_crawler.capture.seal, evidence_crawler.capture.session; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'scrapy', 'twisted'}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

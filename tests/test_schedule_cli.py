@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from evidence_crawler.demo import DemoSite
-from storage.locks import try_lock
+from evidence_crawler.durable import try_lock
 from storage.schedules import ScheduleBook
 from tests.conftest import BIN, PROFILES, ROOT
 from tests.servers.tinyshop import PROFILE as TINY_PROFILE

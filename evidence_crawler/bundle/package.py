@@ -13,13 +13,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from evidence_crawler.durable import fsync_file, publish, temp_name
 from evidence_crawler.hashing import CHUNK, DualDigester
 
 WACZ_VERSION = "1.1.1"
@@ -46,7 +46,7 @@ class WaczWriter:
     def __init__(self, dest: Path, date_time: tuple[int, int, int, int, int, int] | None = None) -> None:
         self.dest = Path(dest).absolute()
         self.dest.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = self.dest.with_name(f".{self.dest.name}.{secrets.token_hex(4)}.part")
+        self.tmp = temp_name(self.dest)
         self.date_time = date_time or time.gmtime()[:6]
         self._zip = zipfile.ZipFile(self.tmp, "w", zipfile.ZIP_STORED, allowZip64=True)
         self.members: dict[str, Member] = {}
@@ -100,17 +100,8 @@ class WaczWriter:
         """Publish the zip under ``dest``; FileExistsError (temporary file removed) if ``dest`` exists and
         not ``replace``."""
         self._zip.close()
-        with open(self.tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        if replace:
-            os.replace(self.tmp, self.dest)
-        else:
-            _publish_new(self.tmp, self.dest)
-        fd = os.open(self.dest.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_file(self.tmp)
+        publish(self.tmp, self.dest, replace=replace)
         return self.dest
 
     def abort(self) -> None:
@@ -125,23 +116,6 @@ class WaczWriter:
     def __exit__(self, exc_type, *exc) -> None:
         if self.tmp.exists():
             self.abort()
-
-
-def _publish_new(tmp: Path, dest: Path) -> None:
-    """Rename ``tmp`` to ``dest`` only if ``dest`` does not exist (link + unlink; rename where links are
-    not supported)."""
-    try:
-        os.link(tmp, dest)
-    except FileExistsError:
-        tmp.unlink(missing_ok=True)
-        raise
-    except OSError:  # a filesystem without hard links: the check and the rename are then two steps
-        if dest.exists():
-            tmp.unlink(missing_ok=True)
-            raise FileExistsError(dest) from None
-        os.replace(tmp, dest)
-        return
-    tmp.unlink()
 
 
 def resource_names(paths: list[str]) -> dict[str, str]:

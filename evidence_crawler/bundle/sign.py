@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from evidence_crawler.locking import write_durably
+from evidence_crawler.durable import write_durably
 
 P256_BYTES = 32
 

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evidence_crawler.commands.context import fail, print_json, store_root
-from evidence_crawler.locking import pid_alive
+from evidence_crawler.durable import pid_alive
 
 schedule_app = typer.Typer(no_args_is_help=True, help="Scheduled crawls: add, list, remove, run.")
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from evidence_crawler.capture.states import StateFile
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.distributed.codec import dumps
@@ -38,13 +39,6 @@ class _Stop(Exception):
     pass
 
 
-class _Seeder:
-    """Stands in for a crawler when the coordinator builds the start requests: only the shared admission."""
-
-    def __init__(self, admit) -> None:
-        self.evidence_admission = admit
-
-
 def _policy(config: EvidenceConfig, loaded, req: CrawlRequest) -> dict[str, Any]:
     return {"allow_private": config.allow_private, "ignore_robots": config.ignore_robots,
             "max_pages": req.max_pages or loaded.profile.limits.max_pages,
@@ -56,7 +50,7 @@ def _seed(frontier: Frontier, loaded, policy: dict[str, Any]) -> int:
     from spiders.storefront import StorefrontSpider
 
     spider = StorefrontSpider(loaded_profile=loaded, max_pages=policy["max_pages"])
-    spider.crawler = _Seeder(frontier.admit)  # start URLs count against the shared page budget
+    spider.admission = frontier.admit  # start URLs count against the shared page budget
     requests = spider.start_requests_list(policy["ignore_robots"])
     for request in requests:
         frontier.push(dumps(request.to_dict(spider=spider)), request.priority)
@@ -86,7 +80,7 @@ def _start(config: EvidenceConfig, req: CrawlRequest, client, store: LocalStore,
     capture_id = store.new_capture_id(loaded.profile.name)
     job = _Coordination(capture_id, Frontier(client, capture_id), loaded, _policy(config, loaded, req), iso(), note)
     store.capture_dir(capture_id).mkdir(parents=True, exist_ok=True)
-    store.write_state(capture_id, job.state(CaptureState.CAPTURING))
+    StateFile(store, capture_id).write(job.state(CaptureState.CAPTURING))
     ledger.append("capture_started", capture_id, profile=loaded.profile.name, profile_sha256=loaded.sha256,
                   pid=os.getpid(), host=socket.gethostname(), operator=config.operator, distributed=True,
                   frontier=note, policy=job.policy)
@@ -125,7 +119,7 @@ def _reattach(req: CrawlRequest, client, store: LocalStore, ledger: CustodyLedge
     job = _Coordination(capture_id, frontier, loaded, json.loads(info["settings"]), state["started_at"], note)
     frontier.r.hset(frontier.keys.info, mapping={"coordinator": socket.gethostname(),
                                                  "coordinator_pid": str(os.getpid())})
-    store.write_state(capture_id, job.state(CaptureState.CAPTURING))
+    StateFile(store, capture_id).write(job.state(CaptureState.CAPTURING))
     ledger.append("capture_resumed", capture_id, pid=os.getpid(), host=socket.gethostname(), distributed=True,
                   frontier_state=info.get("state"), queue=frontier.queue_length())
     return job
@@ -155,7 +149,8 @@ def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: 
         parts, workers = _watch(config, job, poll_s, progress)
     except _Stop as exc:
         frontier.set_state(FrontierState.CANCELLED, reason=f"coordinator received {exc}")
-        store.write_state(capture_id, job.state(CaptureState.FAILED, reason=f"cancelled ({exc}) before it was sealed"))
+        StateFile(store, capture_id).write(job.state(CaptureState.FAILED,
+                                                     reason=f"cancelled ({exc}) before it was sealed"))
         ledger.append("capture_failed", capture_id, reason=f"distributed capture cancelled ({exc})")
         return {"capture_id": capture_id, "state": str(CaptureState.FAILED), "reason": f"cancelled ({exc})",
                 "profile": job.loaded.profile.name, "pages": 0, "items": 0, "offers": 0, "p2p": 0, "errors": [],
@@ -181,13 +176,13 @@ def _merge(config: EvidenceConfig, store: LocalStore, ledger: CustodyLedger, job
                                 job.note)
     except (MergeError, OSError) as exc:
         frontier.set_state(FrontierState.FAILED, reason=str(exc))
-        store.write_state(capture_id, job.state(CaptureState.FAILED, reason=str(exc)))
+        StateFile(store, capture_id).write(job.state(CaptureState.FAILED, reason=str(exc)))
         ledger.append("capture_failed", capture_id, reason=str(exc))
         raise CaptureRefused(f"capture {capture_id}: merging the workers' parts failed: {exc}") from None
     manifest = merged.manifest
-    store.write_state(capture_id, job.state(CaptureState.SEALED, finished_at=manifest["finished_at"],
-                                            counts=manifest["counts"], manifest_sha256=merged.manifest_sha256,
-                                            sealed_event=merged.sealed_event))
+    StateFile(store, capture_id).write(job.state(CaptureState.SEALED, finished_at=manifest["finished_at"],
+                                                 counts=manifest["counts"], manifest_sha256=merged.manifest_sha256,
+                                                 sealed_event=merged.sealed_event))
     frontier.set_state(FrontierState.SEALED, finished_at=manifest["finished_at"])
     frontier.cleanup()
     summary = {"capture_id": capture_id, "state": str(CaptureState.SEALED), "profile": loaded.profile.name,

@@ -24,16 +24,16 @@ from typing import Any
 
 from w3lib.url import canonicalize_url
 
+from evidence_crawler.capture.linefiles import write_jsonl
+from evidence_crawler.capture.seal import seal_manifest, store_artifact
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.environment import environment_statement
 from evidence_crawler.hashing import digest_file
 from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureState, Digests, Item
 from evidence_crawler.profile import LoadedProfile
-from evidence_crawler.services.captures import iter_jsonl
 from evidence_crawler.timeutil import iso
-from pipelines.seal import seal_manifest, store_artifact
-from pipelines.session import write_jsonl
 from storage.local import LocalStore
 
 MERGED = ("pages", "items", "errors", "profile", "renders")

@@ -1,7 +1,7 @@
 """What a dead worker recorded is kept: its part is sealed from what reached its disk, and its pages are
 answered from that WARC when the other workers take over its requests, instead of being fetched again.
 
-The same repair as ``crawl --resume`` (``CaptureSession._prepare_resume``): the torn tail of the WARC is
+The same repair as ``crawl --resume`` (``capture.resume``): the torn tail of the WARC is
 cut, a page line counts only if its records are complete on disk, items whose page never reached the WARC
 are dropped (their page is fetched again), and ``capture_resumed`` in custody says what was cut. Then the
 part is sealed with ``finish_reason`` naming the lost worker.
@@ -18,15 +18,14 @@ from typing import Any
 
 from w3lib.url import canonicalize_url
 
+from evidence_crawler.capture.seal import seal_capture
+from evidence_crawler.capture.session import CAPTURE_SETTINGS, CaptureSession
 from evidence_crawler.config import EvidenceConfig
-from evidence_crawler.locking import pid_alive
+from evidence_crawler.durable import iter_jsonl, pid_alive
 from evidence_crawler.models import CaptureState
 from evidence_crawler.profile import LoadedProfile
-from evidence_crawler.services.captures import iter_jsonl
 from evidence_crawler.timeutil import iso
 from pipelines.replay import REPLAYABLE, RETRY_AGAIN
-from pipelines.seal import seal_capture
-from pipelines.session import CAPTURE_SETTINGS, CaptureSession
 from storage.local import LocalStore
 
 

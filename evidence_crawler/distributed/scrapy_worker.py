@@ -28,6 +28,8 @@ from twisted.internet import task
 from evidence_crawler.distributed.frontier import Frontier, connect
 from evidence_crawler.distributed.layout import FrontierState, WorkerState
 from evidence_crawler.timeutil import iso
+from pipelines.replay import ResumeReplayMiddleware
+from pipelines.session import capture_session
 
 log = logging.getLogger(__name__)
 # scrapy-redis 0.9.1 (the latest release) still uses APIs Scrapy 2.13+ deprecates (spider= to the stats
@@ -44,7 +46,7 @@ class ReliablePriorityQueue(PriorityQueue):
     """scrapy-redis's priority queue; ``pop`` hands the request over instead of dropping it."""
 
     def pop(self, timeout: int = 0):
-        worker: DistributedWorkerExtension = self.spider.crawler.evidence_worker
+        worker = self.spider.crawler.get_extension(DistributedWorkerExtension)
         got = worker.frontier.pop(worker.wid)  # marks the worker busy in Redis in the same script
         if not got:
             return None
@@ -79,9 +81,7 @@ class DistributedWorkerExtension:
         self._poke: task.LoopingCall | None = None
         self._ticks = 0
         self._beat_thread: threading.Thread | None = None
-        crawler.evidence_worker = self
-        crawler.evidence_admission = self.frontier.admit
-        crawler.evidence_salvaged = self._salvaged  # pages a dead worker recorded (pipelines.replay)
+        crawler.spider.admission = self.frontier.admit
         self.salvage_seen = False  # set by the pop script once a dead worker's pages were published
 
     @classmethod
@@ -102,7 +102,10 @@ class DistributedWorkerExtension:
 
     # --- lifecycle -----------------------------------------------------------------------------
     def spider_opened(self, spider) -> None:
-        session = self.crawler.evidence_session
+        replay = self.crawler.get_downloader_middleware(ResumeReplayMiddleware)
+        if replay is not None:  # pages a dead worker recorded are answered from its WARC
+            replay.salvaged = self._salvaged
+        session = capture_session(self.crawler)
         self.frontier.join(self.wid, {"host": socket.gethostname(), "pid": str(os.getpid()),
                                       "store": str(session.store.root.resolve()), "part": session.capture_id,
                                       "started_at": iso()}, self.ttl_ms)
@@ -122,7 +125,7 @@ class DistributedWorkerExtension:
             rates = [(t, n) for t, n in rates if now - t <= 10.0] + [(now, self.pages)]
             t0, n0 = rates[0]
             rate = (self.pages - n0) / (now - t0) if now > t0 else 0.0
-            session = getattr(self.crawler, "evidence_session", None)
+            session = capture_session(self.crawler)
             try:
                 state = self.frontier.beat(self.wid, self.ttl_ms, {
                     "pages": str(self.pages), "items": str(self.items), "rate": f"{rate:.2f}",
@@ -174,7 +177,7 @@ class DistributedWorkerExtension:
         """Runs after the session extension sealed (or failed) this worker's part."""
         if self._poke is not None and self._poke.running:
             self._poke.stop()
-        session = self.crawler.evidence_session
+        session = capture_session(self.crawler)
         sealed = bool(session.seal_result) and reason == "finished" and not self.declared_dead.is_set()
         try:
             if sealed:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from evidence_crawler import signals as evidence_signals
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.netguard import REFUSAL_HINT, check_destination
 from evidence_crawler.profile import LoadedProfile, check_http_url, load_profile
@@ -96,6 +97,9 @@ def run_crawl(config: EvidenceConfig, req: CrawlRequest, on_progress: Callable[[
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(log_level)
     crawler = process.create_crawler(StorefrontSpider)
+    opened = []
+    crawler.signals.connect(lambda session: opened.append(session), signal=evidence_signals.capture_opened,
+                            weak=False)
     if on_progress is not None:
         crawler.signals.connect(lambda response, request, spider: on_progress("page", 1),
                                 signal=signals.response_received, weak=False)
@@ -103,10 +107,9 @@ def run_crawl(config: EvidenceConfig, req: CrawlRequest, on_progress: Callable[[
                                 signal=signals.item_scraped, weak=False)
     process.crawl(crawler, loaded_profile=loaded, start_url=req.start_urls or None, max_pages=req.max_pages)
     process.start()
-    session = getattr(crawler, "evidence_session", None)
-    if session is None:
+    if not opened:
         raise CaptureRefused("the crawl did not start (see the log above)")
-    summary = session.summary()
+    summary = opened[0].summary()
     if summary.get("state") == "sealed" and config.s3_bucket:  # queued the moment it is sealed; never fails the crawl
         from evidence_crawler.services.archive import archive_after_seal
 

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from evidence_crawler.capture.states import StateFile
 from evidence_crawler.custody import CustodyLedger
-from evidence_crawler.locking import pid_alive
+from evidence_crawler.durable import iter_jsonl, pid_alive
 from evidence_crawler.models import CaptureState
 from storage.local import LocalStore
 
@@ -67,13 +68,6 @@ def capture_file(store: LocalStore, capture_id: str, name: str) -> Path:
     raise CaptureNotFound(f"capture {capture_id} has no {name}")
 
 
-def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, "rb") as fh:
-        for line in fh:
-            if line.endswith(b"\n"):  # a torn last line of a killed crawl is not a record
-                yield json.loads(line)
-
-
 def load_manifest(store: LocalStore, capture_id: str) -> dict[str, Any] | None:
     path = store.capture_dir(capture_id) / "manifest.json"
     return json.loads(path.read_bytes()) if path.exists() else None
@@ -123,6 +117,6 @@ def discard_capture(store: LocalStore, capture_id: str, reason: str) -> dict[str
                          "can be discarded")
     CustodyLedger(store.root).append("capture_discarded", capture_id, reason=reason,
                                      previous_state=state["state"])
-    raw = store.read_state(capture_id)
-    store.write_state(capture_id, {**raw, "state": str(CaptureState.DISCARDED), "discard_reason": reason})
+    states = StateFile(store, capture_id)
+    states.write({**states.read(), "state": str(CaptureState.DISCARDED), "discard_reason": reason})
     return read_state(store, capture_id)

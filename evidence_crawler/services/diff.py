@@ -16,8 +16,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.profile import ProfileError, parse_profile
-from evidence_crawler.services.captures import capture_file, iter_jsonl, load_manifest, require_sealed
+from evidence_crawler.services.captures import capture_file, load_manifest, require_sealed
 from storage.local import LocalStore
 
 DEFAULT_OFFER_KEY = "format"

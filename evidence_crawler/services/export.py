@@ -38,8 +38,9 @@ from evidence_crawler.bundle.timestamp import TimestampError, inspect_token, req
 from evidence_crawler.bundle.verifytext import verify_text
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.durable import complete_lines, iter_jsonl
 from evidence_crawler.hashing import digest_file
-from evidence_crawler.services.captures import iter_jsonl, require_sealed
+from evidence_crawler.services.captures import require_sealed
 from evidence_crawler.services.diff import DiffUnusable, diff_captures
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore
@@ -91,8 +92,7 @@ def _load_capture(store: LocalStore, ledger_events: list[dict], capture_id: str)
 
 def _ledger(store: LocalStore) -> tuple[list[bytes], list[dict]]:
     path = CustodyLedger(store.root).path
-    lines = [line for line in path.read_bytes().splitlines(keepends=True) if line.endswith(b"\n")] \
-        if path.exists() else []
+    lines = list(complete_lines(path)) if path.exists() else []
     return lines, [json.loads(line) for line in lines]
 
 

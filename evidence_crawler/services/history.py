@@ -13,8 +13,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.profile import ProfileError, load_profile
-from evidence_crawler.services.captures import capture_file, iter_jsonl, load_manifest, read_state
+from evidence_crawler.services.captures import capture_file, load_manifest, read_state
 from evidence_crawler.services.diff import DEFAULT_OFFER_KEY, keyed_offers, offer_key_of
 from storage.local import LocalStore
 from storage.schedules import ScheduleBook

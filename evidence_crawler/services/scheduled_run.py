@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.durable import LockHeld, try_lock
 from evidence_crawler.timeutil import iso, utcnow
-from storage.locks import LockHeld, try_lock
 from storage.schedules import Schedule, ScheduleBook
 
 log = logging.getLogger("evidence_crawler.scheduler")

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from evidence_crawler.cron import latest_slot, next_slot, slots_between
+from evidence_crawler.durable import HeldLock, LockHeld, try_lock
 from evidence_crawler.services.scheduled_run import ScheduledRunner
 from evidence_crawler.timeutil import iso, utcnow
-from storage.locks import HeldLock, LockHeld, try_lock
 from storage.schedules import Schedule, ScheduleBook
 
 log = logging.getLogger("evidence_crawler.scheduler")

@@ -15,8 +15,9 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.hashing import digest_file
-from evidence_crawler.services.captures import iter_jsonl, require_sealed
+from evidence_crawler.services.captures import require_sealed
 from storage.local import LocalStore
 
 

@@ -18,12 +18,12 @@ from pydantic import ValidationError
 
 from evidence_crawler.cron import CronError, check_cron
 from evidence_crawler.demo import DemoSite
+from evidence_crawler.durable import try_lock
 from evidence_crawler.services.diff import diff_captures
 from evidence_crawler.services.scheduled_run import ScheduledRunner
 from evidence_crawler.services.scheduler import Scheduler, SchedulerBusy
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore
-from storage.locks import try_lock
 from storage.schedules import Schedule, ScheduleBook
 from tests.conftest import PROFILES
 

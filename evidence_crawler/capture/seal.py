@@ -3,7 +3,8 @@
 Order matters for a crash at any point: artifacts are stored and announced first, then the manifest
 is written atomically and stored, then the ``capture_sealed`` custody event names the manifest's hash,
 and only then does ``state.json`` say "sealed". A capture is sealed when (and only when) the ledger has
-that event; ``captures verify`` checks the manifest against it.
+that event; ``captures verify`` checks the manifest against it. :func:`store_artifact` and
+:func:`seal_manifest` are also how the distributed merge seals a capture that no session wrote.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.durable import write_json
 from evidence_crawler.environment import environment_statement
 from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureState, Digests
 from evidence_crawler.timeutil import iso
-from storage.local import LocalStore, write_json
+from storage.local import LocalStore
 
 if TYPE_CHECKING:
-    from pipelines.session import CaptureSession
+    from evidence_crawler.capture.session import CaptureSession
 
 
 def store_artifact(store: LocalStore, ledger: CustodyLedger, capture_id: str, path, name: str,
@@ -88,8 +90,8 @@ def seal_capture(session: CaptureSession, finish_reason: str) -> dict[str, Any]:
                            "warc_files": [str(session.dir / "artifacts" / a.name)
                                           for a in artifacts if a.role == "warc"],
                            "finished_at": finished_at}
-    session._write_state(CaptureState.SEALED, finished_at=finished_at, manifest_sha256=obj.digests.sha256,
-                         sealed_event=event.seq, counts=manifest["counts"])
+    session.transition(CaptureState.SEALED, finished_at=finished_at, manifest_sha256=obj.digests.sha256,
+                       sealed_event=event.seq, counts=manifest["counts"])
     _drop_work_copies(session)
     return manifest
 

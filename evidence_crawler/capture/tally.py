@@ -1,0 +1,44 @@
+"""Item de-duplication and the counts of a capture (what the manifest's ``counts`` says).
+
+An identical item found under another URL is kept but flagged ``duplicate_of`` and not counted; the same
+page parsed twice (a retry after resume) is recorded once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evidence_crawler.models import Item
+
+
+class ItemTally:
+    def __init__(self) -> None:
+        self.items = 0
+        self.offers = 0
+        self.p2p = 0
+        self._seen: dict[tuple[str, str], str] = {}  # item identity -> URL it was first recorded under
+
+    def admit(self, item: Item) -> Item | None:
+        """The item to record (flagged if a duplicate), or None when it is already recorded."""
+        first = self._seen.get(item.identity())
+        if first is None:
+            self._seen[item.identity()] = item.url
+        elif first == item.url:
+            return None
+        else:
+            item = item.model_copy(update={"duplicate_of": first})
+        return item
+
+    def remember(self, item: Item) -> None:
+        """An item recorded before a resume."""
+        self._seen.setdefault(item.identity(), item.duplicate_of or item.url)
+        self.count(item.model_dump(exclude_none=True))
+
+    def count(self, item: dict[str, Any]) -> None:
+        if item.get("duplicate_of"):
+            return
+        if item.get("kind") == "p2p":
+            self.p2p += 1
+        else:
+            self.items += 1
+            self.offers += len(item.get("offers", []))
