@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.environment import environment_statement
-from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureState, Digests
+from evidence_crawler.models import Artifact, CaptureState, Digests, EventKind, MANIFEST_FORMAT
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore, write_json
 
@@ -28,7 +28,7 @@ def store_artifact(store: LocalStore, ledger: CustodyLedger, capture_id: str, pa
     store.link_artifact(capture_id, name, obj.digests.sha256)
     art = Artifact(name=name, role=role, path=obj.key, sha256=obj.digests.sha256,
                    blake3=obj.digests.blake3, size=obj.digests.size)
-    ledger.append("artifact_written", capture_id, name=name, role=role,
+    ledger.append(EventKind.ARTIFACT_WRITTEN, capture_id, name=name, role=role,
                   sha256=art.sha256, blake3=art.blake3, size=art.size)
     return art
 
@@ -43,7 +43,7 @@ def seal_manifest(store: LocalStore, ledger: CustodyLedger, capture_id: str, man
     manifest_path = store.capture_dir(capture_id) / "manifest.json"
     data = write_json(manifest_path, manifest, read_only=True)
     obj = store.put_file(manifest_path)
-    event = ledger.append("capture_sealed", capture_id, manifest_sha256=obj.digests.sha256,
+    event = ledger.append(EventKind.CAPTURE_SEALED, capture_id, manifest_sha256=obj.digests.sha256,
                           manifest_blake3=obj.digests.blake3, manifest_size=len(data),
                           artifacts=len(manifest["artifacts"]), pages=counts["pages"], items=counts["items"])
     return manifest_path, obj, event

@@ -19,7 +19,7 @@ from scrapy.exceptions import NotConfigured
 from w3lib.url import canonicalize_url
 
 from evidence_crawler.custody import CustodyLedger
-from evidence_crawler.models import CaptureError, CaptureState, Item
+from evidence_crawler.models import CaptureError, CaptureState, EventKind, Item
 from evidence_crawler.profile import LoadedProfile
 from evidence_crawler.timeutil import iso
 from evidence_crawler.warc import RotatingWarcWriter, truncate_torn_tail
@@ -113,7 +113,7 @@ class CaptureSession:
         self._write_state(CaptureState.CAPTURING)
         if not self.resuming:
             (self.work / "profile.yaml").write_text(self.loaded.text, encoding="utf-8")
-            self.ledger.append("capture_started", self.capture_id, profile=self.loaded.profile.name,
+            self.ledger.append(EventKind.CAPTURE_STARTED, self.capture_id, profile=self.loaded.profile.name,
                                profile_sha256=self.loaded.sha256, pid=os.getpid(), host=socket.gethostname(),
                                operator=self.settings.get("EVIDENCE_OPERATOR", ""),
                                **({"part_of": self.part_of} if self.part_of else {}))
@@ -149,7 +149,7 @@ class CaptureSession:
         kept = [i for i in items if i["page_sha256"] in recorded_bodies]
         if len(kept) != len(items):
             write_jsonl(self.work / "items.jsonl", kept)
-        self.ledger.append("capture_resumed", self.capture_id, pid=os.getpid(),
+        self.ledger.append(EventKind.CAPTURE_RESUMED, self.capture_id, pid=os.getpid(),
                            torn_bytes_cut={k: v for k, v in torn.items() if v},
                            items_dropped_unrecorded_page=len(items) - len(kept))
 
@@ -184,7 +184,7 @@ class CaptureSession:
             pass  # the disk that failed the capture may fail this too; the state below still says why
         try:
             self._write_state(CaptureState.FAILED, reason=reason)
-            self.ledger.append("capture_failed", self.capture_id, reason=reason)
+            self.ledger.append(EventKind.CAPTURE_FAILED, self.capture_id, reason=reason)
         except OSError:
             pass  # state.json still says "capturing" with a dead pid: listed as incomplete, never sealed
 
@@ -286,7 +286,7 @@ class CaptureSessionExtension:
         if reason == "shutdown":
             # Ctrl-C / SIGTERM: keep it unsealed and resumable rather than seal a truncated crawl
             session.close_files()
-            session.ledger.append("capture_interrupted", session.capture_id, reason=reason)
+            session.ledger.append(EventKind.CAPTURE_INTERRUPTED, session.capture_id, reason=reason)
             return
         try:
             seal_capture(session, finish_reason=reason)

@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from evidence_crawler.models import EventKind
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.memberscan import MemberScan, scan_member
 from evidence_crawler.bundle.package import DATAPACKAGE, DIGEST, digest_bytes
@@ -288,7 +289,7 @@ def _check_captures(b: _Bundle, manifest: dict, events: list[dict]) -> None:
         cid = cap.get("capture_id")
         mname = (cap.get("manifest") or {}).get("member", "")
         scan = b.scans.get(mname)
-        sealed = [e for e in events if e["capture_id"] == cid and e["event"] == "capture_sealed"]
+        sealed = [e for e in events if e["capture_id"] == cid and e["event"] == EventKind.CAPTURE_SEALED]
         if scan is None:
             b.problem(f"{mname or cid}: the capture's sealed manifest is missing")
             continue
@@ -296,7 +297,7 @@ def _check_captures(b: _Bundle, manifest: dict, events: list[dict]) -> None:
             b.problem(f"{mname}: does not match the capture_sealed custody event of {cid}")
         sealed_manifest = b.json(mname) or {}
         written = {e["data"].get("name"): e["data"] for e in events
-                   if e["capture_id"] == cid and e["event"] == "artifact_written"}
+                   if e["capture_id"] == cid and e["event"] == EventKind.ARTIFACT_WRITTEN}
         members = {a["name"]: a["member"] for a in cap.get("artifacts") or []}
         for art in sealed_manifest.get("artifacts") or []:
             member = members.get(art["name"], "")

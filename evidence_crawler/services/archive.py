@@ -20,6 +20,7 @@ import logging
 from collections import Counter
 from typing import Any
 
+from evidence_crawler.models import EventKind
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.hashing import digest_file
@@ -98,7 +99,7 @@ def queue_capture(archive: SpoolingArchiveStore, store: LocalStore, capture_id: 
     rows = capture_objects(store, capture_id, archive.inner)
     added = archive.enqueue(capture_id, rows)
     if added:
-        CustodyLedger(store.root).append("archive_queued", capture_id, bucket=archive.bucket,
+        CustodyLedger(store.root).append(EventKind.ARCHIVE_QUEUED, capture_id, bucket=archive.bucket,
                                          endpoint=archive.inner.endpoint, objects=added,
                                          bytes=sum(r["size"] for r in rows))
     return added

@@ -10,7 +10,7 @@ from typing import Any
 
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.locking import pid_alive
-from evidence_crawler.models import CaptureState
+from evidence_crawler.models import CaptureState, EventKind
 from storage.local import LocalStore
 
 
@@ -121,7 +121,7 @@ def discard_capture(store: LocalStore, capture_id: str, reason: str) -> dict[str
     if state["state"] not in (CaptureState.INCOMPLETE, CaptureState.FAILED):
         raise ValueError(f"capture {capture_id} is {state['state']}; only incomplete or failed captures "
                          "can be discarded")
-    CustodyLedger(store.root).append("capture_discarded", capture_id, reason=reason,
+    CustodyLedger(store.root).append(EventKind.CAPTURE_DISCARDED, capture_id, reason=reason,
                                      previous_state=state["state"])
     raw = store.read_state(capture_id)
     store.write_state(capture_id, {**raw, "state": str(CaptureState.DISCARDED), "discard_reason": reason})

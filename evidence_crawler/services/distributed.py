@@ -20,7 +20,7 @@ from typing import Any
 
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
-from evidence_crawler.models import CaptureState
+from evidence_crawler.models import CaptureState, EventKind
 from evidence_crawler.profile import LoadedProfile, load_profile
 from evidence_crawler.services.capture import CaptureRefused, CrawlRequest, preflight
 from evidence_crawler.services.distributed_merge import MergeError, merge_and_seal
@@ -100,7 +100,7 @@ def _start(config: EvidenceConfig, req: CrawlRequest, client, store: LocalStore,
     job = _Coordination(capture_id, Frontier(client, capture_id), loaded, _policy(config, loaded, req), iso(), note)
     store.capture_dir(capture_id).mkdir(parents=True, exist_ok=True)
     store.write_state(capture_id, job.state(CaptureState.CAPTURING))
-    ledger.append("capture_started", capture_id, profile=loaded.profile.name, profile_sha256=loaded.sha256,
+    ledger.append(EventKind.CAPTURE_STARTED, capture_id, profile=loaded.profile.name, profile_sha256=loaded.sha256,
                   pid=os.getpid(), host=socket.gethostname(), operator=config.operator, distributed=True,
                   frontier=note, policy=job.policy)
     job.frontier.create({"profile_text": loaded.text, "profile_sha256": loaded.sha256, "profile_path": loaded.path,
@@ -139,7 +139,7 @@ def _reattach(req: CrawlRequest, client, store: LocalStore, ledger: CustodyLedge
     frontier.r.hset(frontier.keys.info, mapping={"coordinator": socket.gethostname(),
                                                  "coordinator_pid": str(os.getpid())})
     store.write_state(capture_id, job.state(CaptureState.CAPTURING))
-    ledger.append("capture_resumed", capture_id, pid=os.getpid(), host=socket.gethostname(), distributed=True,
+    ledger.append(EventKind.CAPTURE_RESUMED, capture_id, pid=os.getpid(), host=socket.gethostname(), distributed=True,
                   frontier_state=info.get("state"), queue=frontier.queue_length())
     return job
 
@@ -169,7 +169,7 @@ def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: 
     except _Stop as exc:
         frontier.set_state(CANCELLED, reason=f"coordinator received {exc}")
         store.write_state(capture_id, job.state(CaptureState.FAILED, reason=f"cancelled ({exc}) before it was sealed"))
-        ledger.append("capture_failed", capture_id, reason=f"distributed capture cancelled ({exc})")
+        ledger.append(EventKind.CAPTURE_FAILED, capture_id, reason=f"distributed capture cancelled ({exc})")
         return {"capture_id": capture_id, "state": str(CaptureState.FAILED), "reason": f"cancelled ({exc})",
                 "profile": job.loaded.profile.name, "pages": 0, "items": 0, "offers": 0, "p2p": 0, "errors": [],
                 "store": str(store.root)}
@@ -195,7 +195,7 @@ def _merge(config: EvidenceConfig, store: LocalStore, ledger: CustodyLedger, job
     except (MergeError, OSError) as exc:
         frontier.set_state(FAILED, reason=str(exc))
         store.write_state(capture_id, job.state(CaptureState.FAILED, reason=str(exc)))
-        ledger.append("capture_failed", capture_id, reason=str(exc))
+        ledger.append(EventKind.CAPTURE_FAILED, capture_id, reason=str(exc))
         raise CaptureRefused(f"capture {capture_id}: merging the workers' parts failed: {exc}") from None
     manifest = merged.manifest
     store.write_state(capture_id, job.state(CaptureState.SEALED, finished_at=manifest["finished_at"],

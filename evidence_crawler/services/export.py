@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evidence_crawler.models import EventKind
 from evidence_crawler import __version__
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.package import DATAPACKAGE, DIGEST, WaczWriter, digest_bytes
@@ -82,7 +83,7 @@ def _load_capture(store: LocalStore, ledger_events: list[dict], capture_id: str)
     require_sealed(store, capture_id, ExportUnusable, "only sealed captures can be exported")
     d = store.capture_dir(capture_id)
     data = (d / "manifest.json").read_bytes()
-    sealed = [e for e in ledger_events if e["capture_id"] == capture_id and e["event"] == "capture_sealed"]
+    sealed = [e for e in ledger_events if e["capture_id"] == capture_id and e["event"] == EventKind.CAPTURE_SEALED]
     if not sealed or sealed[-1]["data"].get("manifest_sha256") != hashlib.sha256(data).hexdigest():
         raise ExportFailed(f"capture {capture_id}: its manifest does not match the capture_sealed custody event; "
                            f"run `evidence-crawler captures verify {capture_id}`")
@@ -308,7 +309,7 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
     bundle = digest_file(req.output)
     ledger = CustodyLedger(store.root)
     for cid in req.capture_ids:
-        ledger.append("exported", cid, bundle=str(req.output.absolute()), bundle_sha256=bundle.sha256,
+        ledger.append(EventKind.EXPORTED, cid, bundle=str(req.output.absolute()), bundle_sha256=bundle.sha256,
                       bundle_blake3=bundle.blake3, size=bundle.size, evidence_manifest_sha256=digest.hex(),
                       captures=req.capture_ids, timestamps=len(tokens), signed_by=key.fingerprint,
                       case_ref=req.case_ref)

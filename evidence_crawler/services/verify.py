@@ -14,6 +14,7 @@ from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
+from evidence_crawler.models import EventKind
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.hashing import digest_file
 from evidence_crawler.services.captures import iter_jsonl, require_sealed
@@ -96,7 +97,7 @@ def verify_capture(store: LocalStore, capture_id: str) -> VerifyReport:
     report = VerifyReport(capture_id)
     ledger = CustodyLedger(store.root)
     report.problems += ledger.verify()
-    sealed = [e for e in ledger.events(capture_id) if e.event == "capture_sealed"] if not report.problems else []
+    sealed = [e for e in ledger.events(capture_id) if e.event == EventKind.CAPTURE_SEALED] if not report.problems else []
     manifest_path = d / "manifest.json"
     if not manifest_path.exists():
         raise Unusable(f"capture {capture_id}: manifest.json is missing")
@@ -112,7 +113,7 @@ def verify_capture(store: LocalStore, capture_id: str) -> VerifyReport:
     except (ValueError, KeyError) as exc:
         report.problems.append(f"manifest.json: unreadable ({exc})")
         return report
-    written = {e.data.get("name"): e.data for e in ledger.events(capture_id) if e.event == "artifact_written"}
+    written = {e.data.get("name"): e.data for e in ledger.events(capture_id) if e.event == EventKind.ARTIFACT_WRITTEN}
     for art in artifacts:
         _check_file(store.root / art["path"], art, f"{art['name']} (object {art['path']})", report)
         named = d / "artifacts" / art["name"]
