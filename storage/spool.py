@@ -101,8 +101,9 @@ class SpoolingArchiveStore:
                 self._run_once_per_key(manifests, report)
             for cid in report.captures:
                 if self.outbox.note_capture_archived(cid):
-                    self.on_event(EventKind.CAPTURE_ARCHIVED, cid, {"bucket": self.bucket, "endpoint": self.inner.endpoint,
-                                                            "objects": len(self.outbox.entries(cid))})
+                    self.on_event(EventKind.CAPTURE_ARCHIVED, cid,
+                                  {"bucket": self.bucket, "endpoint": self.inner.endpoint,
+                                   "objects": len(self.outbox.entries(cid))})
         return report
 
     def _run_once_per_key(self, rows: list[OutboxEntry], report: DrainReport) -> bool:

@@ -25,7 +25,6 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from evidence_crawler.models import EventKind
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.memberscan import MemberScan, scan_member
 from evidence_crawler.bundle.package import DATAPACKAGE, DIGEST, digest_bytes
@@ -33,6 +32,7 @@ from evidence_crawler.bundle.safezip import SafeZip, UnusableBundle
 from evidence_crawler.bundle.sign import fingerprint, verify_signed_data
 from evidence_crawler.bundle.timestamp import check_chain, inspect_token
 from evidence_crawler.custody import event_hash
+from evidence_crawler.models import EventKind
 
 MAX_DOC_BYTES = 512 << 20  # JSON/JSONL members parsed in memory
 

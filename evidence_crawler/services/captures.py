@@ -10,7 +10,7 @@ from typing import Any
 
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.locking import pid_alive
-from evidence_crawler.models import CaptureState, EventKind
+from evidence_crawler.models import CaptureManifest, CaptureState, EventKind
 from storage.local import LocalStore
 
 
@@ -74,9 +74,9 @@ def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def load_manifest(store: LocalStore, capture_id: str) -> dict[str, Any] | None:
+def load_manifest(store: LocalStore, capture_id: str) -> CaptureManifest | None:
     path = store.capture_dir(capture_id) / "manifest.json"
-    return json.loads(path.read_bytes()) if path.exists() else None
+    return CaptureManifest.read(path) if path.exists() else None
 
 
 def show_capture(store: LocalStore, capture_id: str) -> dict[str, Any]:
@@ -84,7 +84,7 @@ def show_capture(store: LocalStore, capture_id: str) -> dict[str, Any]:
     d = store.capture_dir(capture_id)
     manifest = load_manifest(store, capture_id)
     if manifest:
-        warcs = [str(d / "artifacts" / a["name"]) for a in manifest["artifacts"] if a["role"] == "warc"]
+        warcs = [str(d / "artifacts" / a.name) for a in manifest.of_role("warc")]
     else:
         warcs = [str(p) for p in sorted((d / "work" / "warc").glob("*.warc.gz"))]
     pages = []
@@ -106,7 +106,7 @@ def show_capture(store: LocalStore, capture_id: str) -> dict[str, Any]:
             "manifest": str(d / "manifest.json") if manifest else None,
             "manifest_sha256": state.get("manifest_sha256"), "counts": state.get("counts"),
             "warc_files": warcs, "pages": pages, "errors": errors,
-            "environment": manifest.get("environment") if manifest else None,
+            "environment": manifest.environment.model_dump(mode="json") if manifest else None,
             "custody_events": len(custody)}
 
 

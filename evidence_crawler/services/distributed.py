@@ -198,18 +198,18 @@ def _merge(config: EvidenceConfig, store: LocalStore, ledger: CustodyLedger, job
         ledger.append(EventKind.CAPTURE_FAILED, capture_id, reason=str(exc))
         raise CaptureRefused(f"capture {capture_id}: merging the workers' parts failed: {exc}") from None
     manifest = merged.manifest
-    store.write_state(capture_id, job.state(CaptureState.SEALED, finished_at=manifest["finished_at"],
-                                            counts=manifest["counts"], manifest_sha256=merged.manifest_sha256,
+    store.write_state(capture_id, job.state(CaptureState.SEALED, finished_at=manifest.finished_at,
+                                            counts=manifest.counts.model_dump(), manifest_sha256=merged.manifest_sha256,
                                             sealed_event=merged.sealed_event))
-    frontier.set_state(SEALED, finished_at=manifest["finished_at"])
+    frontier.set_state(SEALED, finished_at=manifest.finished_at)
     frontier.cleanup()
     summary = {"capture_id": capture_id, "state": str(CaptureState.SEALED), "profile": loaded.profile.name,
-               **{k: manifest["counts"][k] for k in ("pages", "items", "offers", "p2p")}, "errors": merged.errors,
+               **manifest.counts.model_dump(exclude={"errors"}), "errors": merged.errors,
                "store": str(store.root), "manifest": str(store.capture_dir(capture_id) / "manifest.json"),
-               "manifest_sha256": merged.manifest_sha256, "finished_at": manifest["finished_at"],
-               "warc_files": [str(store.capture_dir(capture_id) / "artifacts" / a["name"])
-                              for a in manifest["artifacts"] if a["role"] == "warc"],
-               "distributed": manifest["distributed"]}
+               "manifest_sha256": merged.manifest_sha256, "finished_at": manifest.finished_at,
+               "warc_files": [str(store.capture_dir(capture_id) / "artifacts" / a.name)
+                              for a in manifest.of_role("warc")],
+               "distributed": manifest.distributed.model_dump(mode="json", exclude_unset=True)}
     if config.s3_bucket:
         from evidence_crawler.services.archive import archive_after_seal
 

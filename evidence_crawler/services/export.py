@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evidence_crawler.models import EventKind
 from evidence_crawler import __version__
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.package import DATAPACKAGE, DIGEST, WaczWriter, digest_bytes
@@ -40,6 +39,7 @@ from evidence_crawler.bundle.verifytext import verify_text
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.hashing import digest_file
+from evidence_crawler.models import EventKind
 from evidence_crawler.services.captures import iter_jsonl, require_sealed
 from evidence_crawler.services.diff import DiffUnusable, diff_captures
 from evidence_crawler.timeutil import iso

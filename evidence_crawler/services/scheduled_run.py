@@ -32,8 +32,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from evidence_crawler.models import EventKind
 from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.models import EventKind
 from evidence_crawler.timeutil import iso, utcnow
 from storage.locks import LockHeld, try_lock
 from storage.schedules import Schedule, ScheduleBook
