@@ -26,6 +26,7 @@ from evidence_crawler.commands.distributed import crawl_distributed, crawl_statu
 from evidence_crawler.commands.export import export
 from evidence_crawler.commands.keys import keys_app
 from evidence_crawler.commands.schedule import schedule_app
+from evidence_crawler.commands.schema import schema
 from evidence_crawler.commands.verify import verify as verify_bundle
 from evidence_crawler.config import EvidenceConfig
 
@@ -45,6 +46,7 @@ app.command("verify")(verify_bundle)
 app.command("capture")(capture)
 app.command("worker")(worker)
 app.command("crawl-status")(crawl_status)
+app.command("schema")(schema)
 err = Console(stderr=True)
 
 

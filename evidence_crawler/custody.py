@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence_crawler.durable import append_durably, exclusive_lock
-from evidence_crawler.models import CustodyEvent
+from evidence_crawler.models import CustodyEvent, EventKind
 from evidence_crawler.timeutil import iso
 
 GENESIS = "0" * 64
@@ -60,7 +60,10 @@ class CustodyLedger:
                     return last["seq"], last["hash"]
                 block = min(end, block * 4)
 
-    def append(self, event: str, capture_id: str | None = None, **data: Any) -> CustodyEvent:
+    def append(self, event: EventKind, capture_id: str | None = None, **data: Any) -> CustodyEvent:
+        """One event, chained to the last; a kind that is not an :class:`EventKind` is refused (ValueError)
+        before anything is written."""
+        event = EventKind(event)
         with self._locked():
             seq, prev = self._tail()
             fields = {"seq": seq + 1, "ts": iso(), "event": event, "capture_id": capture_id,

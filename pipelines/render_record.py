@@ -17,7 +17,7 @@ from typing import Any
 
 from evidence_crawler.capture.linefiles import JsonLines
 from evidence_crawler.hashing import sha256_hex
-from evidence_crawler.models import PageRef
+from evidence_crawler.models import PageRef, RenderRecord
 
 ARTIFACT_FILES = (("dom", "dom.html"), ("screenshot", "full.png"), ("screenshot_viewport", "viewport.png"),
                   ("pdf", "pdf"))
@@ -60,9 +60,10 @@ class RenderEvidence:
             path.write_bytes(data)
             session.extra_artifacts.append((path, role))
             files[role] = {"name": path.name, "sha256": sha256_hex(data), "size": len(data)}
-        line = {"seq": self.seq, **result.summary(), "attempt": attempt,
-                "document_record_id": page.record_id if page else None,
-                "document_sha256": page.sha256 if page else None, "dom_record_id": dom_record, "artifacts": files}
+        line = RenderRecord(seq=self.seq, **result.summary(), attempt=attempt,
+                            document_record_id=page.record_id if page else None,
+                            document_sha256=page.sha256 if page else None, dom_record_id=dom_record,
+                            artifacts=files).dump()
         session.append(self.renders, line)
         if not self.section.get("user_agent"):
             self.section["user_agent"] = result.user_agent

@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from evidence_crawler.durable import iter_jsonl
+from evidence_crawler.models import CaptureManifest
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS captures (id TEXT PRIMARY KEY, profile TEXT, state TEXT, started_at TEXT,
@@ -43,17 +44,17 @@ class CaptureIndex:
         manifest_path = cdir / "manifest.json"
         if not manifest_path.exists():
             return False
-        manifest = json.loads(manifest_path.read_bytes())
-        if manifest.get("settings", {}).get("EVIDENCE_PART_OF"):
+        manifest = CaptureManifest.read(manifest_path)
+        if manifest.part_of:
             return False  # a distributed worker's part: its pages and items are indexed with the merged capture
-        arts = {a["name"]: self.root / a["path"] for a in manifest["artifacts"]}
-        counts = manifest.get("counts", {})
+        arts = {a.name: self.root / a.path for a in manifest.artifacts}
+        counts = manifest.counts
         for table in ("captures", "pages", "items", "offers"):
             db.execute(f"DELETE FROM {table} WHERE {'id' if table == 'captures' else 'capture_id'} = ?",
                        (capture_id,))
         db.execute("INSERT INTO captures VALUES (?,?,?,?,?,?,?,?,?)", (
-            capture_id, manifest["profile"]["name"], manifest["state"], manifest["started_at"],
-            manifest["finished_at"], counts.get("pages"), counts.get("items"), counts.get("offers"),
+            capture_id, manifest.profile.name, manifest.state, manifest.started_at,
+            manifest.finished_at, counts.pages, counts.items, counts.offers,
             None))
         db.executemany("INSERT INTO pages VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
             (capture_id, p["url"], p["status"], p["fetched_at"], p["sha256"], p["blake3"], p["size"],

@@ -26,7 +26,7 @@ from typing import Any, BinaryIO, NoReturn
 from urllib.parse import unquote, urlsplit
 
 from evidence_crawler.hashing import digest_file, digest_stream
-from evidence_crawler.models import Digests
+from evidence_crawler.models import Digests, EventKind
 from storage.s3_client import (
     ArchiveConfigError,
     ArchiveIntegrityError,
@@ -244,7 +244,7 @@ class S3ObjectLockStore:
     def delete(self, key: str, version_id: str | None = None) -> NoReturn:
         """Always refused: the archive is write-once; retention expiry is the only way out."""
         reason = "the evidence archive is write-once: objects are never deleted through evidence-crawler"
-        self._refuse("archive_delete_refused", key, version_id, reason)
+        self._refuse(EventKind.ARCHIVE_DELETE_REFUSED, key, version_id, reason)
 
     def _refuse(self, event: str, key: str, version_id: str | None, reason: str) -> NoReturn:
         log.warning("%s: s3://%s/%s: %s", event, self.bucket, key, reason)
@@ -259,7 +259,7 @@ class S3ObjectLockStore:
             part_size = int(head.get("Metadata", {}).get("part-size") or 0)
             parts = math.ceil(digests.size / part_size) if part_size else 0
             return self._archived(key, head, expected, parts, digests, existed=True)
-        self._refuse("archive_overwrite_refused", key, head.get("VersionId"),
+        self._refuse(EventKind.ARCHIVE_OVERWRITE_REFUSED, key, head.get("VersionId"),
                      f"the key already holds other content ({head['ContentLength']} bytes, checksum "
                      f"{head.get('ChecksumSHA256')}; ours {digests.size} bytes, {expected}); write-once: not "
                      "overwritten")

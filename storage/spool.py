@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from evidence_crawler.hashing import digest_file
-from evidence_crawler.models import Digests
+from evidence_crawler.models import Digests, EventKind
 from storage.outbox import ARCHIVED, ArchiveOutbox, OutboxEntry
 from storage.s3 import ArchivedObject, S3ObjectLockStore
 from storage.s3_client import ArchiveConfigError, ArchiveError, ArchiveUnavailable, classify
@@ -133,8 +133,9 @@ class SpoolingArchiveStore:
                 self._run_once_per_key(manifests, report)
             for cid in report.captures:
                 if self.outbox.note_capture_archived(cid):
-                    self.on_event("capture_archived", cid, {"bucket": self.bucket, "endpoint": self.inner.endpoint,
-                                                            "objects": len(self.outbox.entries(cid))})
+                    self.on_event(EventKind.CAPTURE_ARCHIVED, cid,
+                                  {"bucket": self.bucket, "endpoint": self.inner.endpoint,
+                                   "objects": len(self.outbox.entries(cid))})
         return report
 
     def _run_once_per_key(self, rows: list[OutboxEntry], report: DrainReport) -> bool:
@@ -201,13 +202,13 @@ class SpoolingArchiveStore:
         except (ArchiveError, OSError) as exc:
             reason = str(exc) if isinstance(exc, ArchiveError) else f"local object unreadable: {exc}"
             self.outbox.mark_failed(row, reason)
-            self.on_event("archive_upload_failed", row.capture_id,
+            self.on_event(EventKind.ARCHIVE_UPLOAD_FAILED, row.capture_id,
                           {"bucket": self.bucket, "key": row.key, "name": row.name, "reason": reason})
             report.failed += 1
             return True
         data = {**obj.as_dict(), "name": row.name, "role": row.role, "sha256": row.sha256, "blake3": row.blake3,
                 "endpoint": self.inner.endpoint}
-        self.on_event("object_archived", row.capture_id, data)  # the ledger first: never an unrecorded archive
+        self.on_event(EventKind.OBJECT_ARCHIVED, row.capture_id, data)  # the ledger first: never an unrecorded archive
         self.outbox.mark_archived(row, data)
         report.archived += 1
         if obj.existed:
@@ -233,7 +234,7 @@ class SpoolingArchiveStore:
     def _record_unlocked(self, capture_ids: list[str], endpoint: str) -> None:
         for cid in capture_ids:
             if self.outbox.note_unlocked(cid, self.unlocked_allowed_by or ""):
-                self.on_event("archive_unlocked_bucket_allowed", cid,
+                self.on_event(EventKind.ARCHIVE_UNLOCKED_BUCKET_ALLOWED, cid,
                               {"bucket": self.bucket, "endpoint": endpoint, "allowed_by": self.unlocked_allowed_by,
                                "note": "the bucket has no Object Lock: archived objects could be deleted or "
                                        "overwritten there"})

@@ -3,13 +3,16 @@
 import json
 import multiprocessing
 
+import pytest
+
 from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.models import EventKind
 
 
 def _append_many(root, n):
     ledger = CustodyLedger(root)
     for i in range(n):
-        ledger.append("test_event", "cap", i=i)
+        ledger.append(EventKind.ARTIFACT_WRITTEN, "cap", i=i)
 
 
 def test_concurrent_writers_keep_one_unbroken_chain(tmp_path):
@@ -23,10 +26,18 @@ def test_concurrent_writers_keep_one_unbroken_chain(tmp_path):
     assert [e.seq for e in ledger.events()] == list(range(1, 201))
 
 
+def test_an_event_kind_not_in_the_enum_is_refused_before_anything_is_written(tmp_path):
+    ledger = CustodyLedger(tmp_path)
+    with pytest.raises(ValueError, match="not a valid EventKind"):
+        ledger.append("captured", "cap")
+    assert not ledger.path.exists()
+    assert ledger.append("capture_started", "cap").event is EventKind.CAPTURE_STARTED
+
+
 def test_edit_delete_and_reorder_are_each_detected(tmp_path):
     ledger = CustodyLedger(tmp_path)
     for i in range(5):
-        ledger.append("e", "cap", i=i)
+        ledger.append(EventKind.ARTIFACT_WRITTEN, "cap", i=i)
     original = ledger.path.read_bytes()
     lines = original.splitlines(keepends=True)
 

@@ -15,6 +15,7 @@ import os
 import re
 import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -95,6 +96,13 @@ class WaczWriter:
                    "description": description, "created": created, "software": software,
                    "resources": [m.resource(names[p]) for p, m in self.members.items()]}
         return self.add_json(DATAPACKAGE, package)
+
+    def add_signed_datapackage(self, title: str, description: str, created: str, software: str,
+                               sign: Callable[[str], dict]) -> None:
+        """``datapackage.json``, then ``datapackage-digest.json`` with ``sign(hash_text)`` as its ``signedData``
+        (the WACZ signature); nothing may be added after it."""
+        hash_text = "sha256:" + self.add_datapackage(title, description, created, software).sha256
+        self.add_bytes(DIGEST, digest_bytes({"path": DATAPACKAGE, "hash": hash_text, "signedData": sign(hash_text)}))
 
     def commit(self, replace: bool = False) -> Path:
         """Publish the zip under ``dest``; FileExistsError (temporary file removed) if ``dest`` exists and

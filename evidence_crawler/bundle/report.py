@@ -7,10 +7,16 @@ if something slipped through, the browser that opens (or prints) the report woul
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from evidence_crawler.bundle import evidence as ev
+from evidence_crawler.bundle.package import WaczWriter
+from evidence_crawler.bundle.pdf import html_to_pdf
+from evidence_crawler.bundle.sealed import ExportedCapture
 from evidence_crawler.bundle.strings import strings
 
 _env = Environment(loader=PackageLoader("evidence_crawler.bundle", "templates"), autoescape=True,
@@ -45,3 +51,34 @@ def render_report(lang: str, context: dict[str, Any]) -> bytes:
     html = _env.get_template("report.html.j2").render(lang=lang, t=strings(lang), offers=offer_rows(items),
                                                       p2p=p2p_rows(items), **context)
     return html.encode()
+
+
+def report_capture(exported: ExportedCapture, root: Path) -> dict[str, Any]:
+    """What the report shows of one capture; ``pages`` get ``screenshot_src`` (relative to the report)."""
+    cap, m, summary = exported.sealed, exported.sealed.manifest, exported.summary
+    shots = {a.name: a.member for a in summary.artifacts if a.role == "screenshot"}
+    pages = [{**e, "screenshot_src": shots[e["screenshot"]].removeprefix("evidence/")
+              if e.get("screenshot") in shots else None} for e in exported.entries]
+    return {"id": cap.id, "profile": m.profile.name, "start_urls": m.profile.start_urls,
+            "started_at": m.started_at, "finished_at": m.finished_at, "finish_reason": m.finish_reason,
+            "counts": m.counts.model_dump(), "manifest_sha256": summary.manifest.sha256,
+            "sealed_seq": cap.sealed.seq, "sealed_hash": cap.sealed.hash,
+            "environment": m.environment.model_dump(mode="json"), "settings": m.settings, "pages": pages,
+            "artifacts": [{**a.model_dump(), "path": root / s.path}
+                          for a, s in zip(summary.artifacts, m.artifacts, strict=True)]}
+
+
+def add_report(w: WaczWriter, lang: str, context: dict[str, Any], chromium: str, tmp: Path) -> None:
+    """``evidence/report.html``, then the same printed to ``evidence/report.pdf`` by Chromium, with the
+    thumbnails next to it as they sit in ``evidence/`` (raises PdfError)."""
+    html = render_report(lang, context)
+    w.add_bytes(ev.REPORT_HTML, html)
+    html_path, pdf_path = tmp / "report.html", tmp / "report.pdf"
+    html_path.write_bytes(html)
+    for capture in context["captures"]:
+        for page in capture["pages"]:
+            if page["screenshot_src"]:
+                art = next(a for a in capture["artifacts"] if a["member"] == f"evidence/{page['screenshot_src']}")
+                shutil.copyfile(art["path"], tmp / page["screenshot_src"])
+    html_to_pdf(html_path, pdf_path, chromium)
+    w.add_file(ev.REPORT_PDF, pdf_path)

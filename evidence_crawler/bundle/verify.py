@@ -24,6 +24,7 @@ from zipfile import ZipInfo
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from pydantic import ValidationError
 
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.memberscan import MemberScan, scan_member
@@ -32,6 +33,7 @@ from evidence_crawler.bundle.safezip import SafeZip, UnusableBundle
 from evidence_crawler.bundle.sign import fingerprint, verify_signed_data
 from evidence_crawler.bundle.timestamp import check_chain, inspect_token
 from evidence_crawler.custody import event_hash
+from evidence_crawler.models import BundleManifest, CaptureManifest, EventKind
 
 MAX_DOC_BYTES = 512 << 20  # JSON/JSONL members parsed in memory
 
@@ -178,7 +180,9 @@ def _fp(public_b64: str | None) -> str | None:
         return None
 
 
-def _check_manifest(b: _Bundle, tsa_ca: Path | None) -> dict | None:
+def _check_manifest(b: _Bundle, tsa_ca: Path | None) -> BundleManifest | None:
+    """Hashes, signature and tokens on the JSON as it is (each problem named); then the typed manifest
+    for the checks that follow, None if the document is not one (say why)."""
     manifest = b.json(ev.MANIFEST)
     if manifest is None:
         b.problem(f"{ev.MANIFEST}: missing or unreadable")
@@ -215,7 +219,19 @@ def _check_manifest(b: _Bundle, tsa_ca: Path | None) -> dict | None:
     b.report.info.update(key_fingerprint=key_fp, evidence_manifest_sha256=digest.hex(),
                          created=manifest.get("created"), case=manifest.get("case"))
     _check_tokens(b, manifest, digest, tsa_ca)
-    return manifest
+    try:
+        return BundleManifest.read(mbytes)
+    except ValueError as exc:
+        b.problem(f"{ev.MANIFEST}: not a bundle manifest ({_first_error(exc)})")
+        return None
+
+
+def _first_error(exc: ValueError) -> str:
+    errors = exc.errors() if isinstance(exc, ValidationError) else []
+    if not errors:
+        return str(exc).splitlines()[0]
+    where = ".".join(str(p) for p in errors[0]["loc"])
+    return f"{where}: {errors[0]['msg']}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else "")
 
 
 def _check_tokens(b: _Bundle, manifest: dict, digest: bytes, tsa_ca: Path | None) -> None:
@@ -245,7 +261,7 @@ def _check_tokens(b: _Bundle, manifest: dict, digest: bytes, tsa_ca: Path | None
     b.report.info["timestamps"] = tokens
 
 
-def _check_custody(b: _Bundle, manifest: dict) -> list[dict]:
+def _check_custody(b: _Bundle, manifest: BundleManifest) -> list[dict]:
     data = b.doc(ev.CUSTODY)
     if data is None:
         b.problem(f"{ev.CUSTODY}: missing")
@@ -266,11 +282,11 @@ def _check_custody(b: _Bundle, manifest: dict) -> list[dict]:
             b.problem(f"{ev.CUSTODY} line {lineno}: does not link to the previous line")
         events.append(e)
         prev = e
-    links = manifest.get("custody") or {}
-    if events and (links.get("first_prev") != events[0]["prev"] or links.get("last_hash") != events[-1]["hash"]):
+    links = manifest.custody
+    if events and (links.first_prev != events[0]["prev"] or links.last_hash != events[-1]["hash"]):
         b.problem(f"{ev.CUSTODY}: first/last lines differ from the links recorded in {ev.MANIFEST}")
-    if links.get("events") != len(events):
-        b.problem(f"{ev.CUSTODY}: {len(events)} events, {ev.MANIFEST} says {links.get('events')}")
+    if links.events != len(events):
+        b.problem(f"{ev.CUSTODY}: {len(events)} events, {ev.MANIFEST} says {links.events}")
     b.report.count("custody_events", len(events))
     return events
 
@@ -283,35 +299,42 @@ def _jsonl(b: _Bundle, name: str) -> list[dict]:
         return []
 
 
-def _check_captures(b: _Bundle, manifest: dict, events: list[dict]) -> None:
-    for cap in manifest.get("captures") or []:
-        cid = cap.get("capture_id")
-        mname = (cap.get("manifest") or {}).get("member", "")
+def _sealed_manifest(b: _Bundle, member: str) -> CaptureManifest | None:
+    try:
+        return CaptureManifest.read(b.doc(member) or b"")
+    except ValueError as exc:
+        b.problem(f"{member}: not a sealed capture manifest ({_first_error(exc)})")
+        return None
+
+
+def _check_captures(b: _Bundle, manifest: BundleManifest, events: list[dict]) -> None:
+    for cap in manifest.captures:
+        cid, mname = cap.capture_id, cap.manifest.member
         scan = b.scans.get(mname)
-        sealed = [e for e in events if e["capture_id"] == cid and e["event"] == "capture_sealed"]
+        sealed = [e for e in events if e["capture_id"] == cid and e["event"] == EventKind.CAPTURE_SEALED]
         if scan is None:
             b.problem(f"{mname or cid}: the capture's sealed manifest is missing")
             continue
         if not sealed or sealed[-1]["data"].get("manifest_sha256") != scan.sha256:
             b.problem(f"{mname}: does not match the capture_sealed custody event of {cid}")
-        sealed_manifest = b.json(mname) or {}
+        sealed_manifest = _sealed_manifest(b, mname)
         written = {e["data"].get("name"): e["data"] for e in events
-                   if e["capture_id"] == cid and e["event"] == "artifact_written"}
-        members = {a["name"]: a["member"] for a in cap.get("artifacts") or []}
-        for art in sealed_manifest.get("artifacts") or []:
-            member = members.get(art["name"], "")
+                   if e["capture_id"] == cid and e["event"] == EventKind.ARTIFACT_WRITTEN}
+        members = {a.name: a.member for a in cap.artifacts}
+        for art in sealed_manifest.artifacts if sealed_manifest else []:
+            member = members.get(art.name, "")
             s = b.scans.get(member)
             if s is None:
-                b.problem(f"{member or art['name']}: sealed artifact of {cid} missing from the bundle")
-            elif (s.sha256, s.blake3, s.size) != (art["sha256"], art["blake3"], art["size"]):
+                b.problem(f"{member or art.name}: sealed artifact of {cid} missing from the bundle")
+            elif (s.sha256, s.blake3, s.size) != (art.sha256, art.blake3, art.size):
                 b.problem(f"{member}: differs from the sealed manifest of {cid}")
-            if (written.get(art["name"]) or {}).get("sha256") != art["sha256"]:
-                b.problem(f"{member or art['name']}: no matching artifact_written custody event")
+            if (written.get(art.name) or {}).get("sha256") != art.sha256:
+                b.problem(f"{member or art.name}: no matching artifact_written custody event")
             b.report.count("sealed_artifacts")
         _check_pages_and_items(b, cid, members, manifest)
 
 
-def _check_pages_and_items(b: _Bundle, cid: str, members: dict[str, str], manifest: dict) -> None:
+def _check_pages_and_items(b: _Bundle, cid: str, members: dict[str, str], manifest: BundleManifest) -> None:
     pages_member, items_member = members.get("pages.jsonl"), members.get("items.jsonl")
     page_hashes = set()
     for page in _jsonl(b, pages_member) if pages_member else []:
@@ -326,14 +349,14 @@ def _check_pages_and_items(b: _Bundle, cid: str, members: dict[str, str], manife
                       f"{page.get('warc_offset')} of {warc}")
         b.report.count("pages")
     sealed_items = {json.dumps(i, sort_keys=True) for i in _jsonl(b, items_member)} if items_member else set()
-    for item in manifest.get("items") or []:
-        if item.get("capture_id") != cid:
+    for item in manifest.items:
+        if item.capture_id != cid:
             continue
-        body = {k: v for k, v in item.items() if k != "capture_id"}
+        body = item.model_dump(mode="json", exclude_unset=True, exclude={"capture_id"})
         if json.dumps(body, sort_keys=True) not in sealed_items:
-            b.problem(f"{ev.MANIFEST}: item {item.get('url')} is not in the sealed {items_member}")
-        elif item.get("page_sha256") not in page_hashes:
-            b.problem(f"{ev.MANIFEST}: item {item.get('url')} points to a page not in {pages_member}")
+            b.problem(f"{ev.MANIFEST}: item {item.url} is not in the sealed {items_member}")
+        elif item.page_sha256 not in page_hashes:
+            b.problem(f"{ev.MANIFEST}: item {item.url} points to a page not in {pages_member}")
         b.report.count("items")
 
 
@@ -353,5 +376,5 @@ def verify_bundle(path: Path, tsa_ca: Path | None = None) -> BundleReport:
         if manifest is not None:
             events = _check_custody(b, manifest)
             _check_captures(b, manifest, events)
-            report.info["captures"] = [c.get("capture_id") for c in manifest.get("captures") or []]
+            report.info["captures"] = [c.capture_id for c in manifest.captures]
     return report

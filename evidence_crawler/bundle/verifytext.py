@@ -12,6 +12,9 @@ from typing import Any
 
 from evidence_crawler.bundle.strings import LANGS
 
+# each line of the JSON-lines files given against one schema, with Python's jsonschema package only
+LINES_CHECK = ("import json,sys,jsonschema; s=json.load(open(sys.argv[1])); "
+               "[jsonschema.validate(json.loads(x), s) for f in sys.argv[2:] for x in open(f)]; print(\"ok\")")
 COMMANDS = {
     "fingerprint": "openssl pkey -pubin -in evidence/public-key.pem -outform DER | sha256sum",
     "unpack": "mkdir case && unzip -q case.wacz -d case && cd case",
@@ -21,6 +24,12 @@ COMMANDS = {
                  "evidence/manifest.json",
     "wacz": "wacz validate -f ../case.wacz",
     "verify": "evidence-crawler verify ../case.wacz [--tsa-ca tsa-ca.pem] [--json]",
+    "schema_manifest": "check-jsonschema --schemafile evidence/bundle-manifest.schema.json evidence/manifest.json",
+    "schema_sealed": "check-jsonschema --schemafile evidence/manifest.schema.json evidence/*.manifest.json",
+    **{f"schema_{kind}": f"python3 -c '{LINES_CHECK}' evidence/{schema}.schema.json {files}"
+       for kind, schema, files in (("pages", "page", "evidence/*.pages.jsonl"),
+                                   ("items", "item", "evidence/*.items.jsonl"),
+                                   ("custody", "custody-event", "evidence/custody.jsonl"))},
 }
 TIMESTAMP_COMMANDS = ("openssl ts -verify -digest {digest} -in {token} -CAfile tsa-ca.pem",
                       "openssl ts -verify -data evidence/manifest.json -in {token} -CAfile tsa-ca.pem")
@@ -68,6 +77,21 @@ Every step below uses standard tools only (unzip, sha256sum, openssl) and works 
      {cmd_verify}
 
    Exit 0: valid. 1: invalid (every failing file, record or check is named). 2: not a usable bundle.
+
+7. The JSON files against the JSON Schemas (2020-12) this bundle carries, evidence/<name>.schema.json,
+   with any JSON Schema tool; e.g. check-jsonschema (`pip install check-jsonschema`):
+
+     {cmd_schema_manifest}
+     {cmd_schema_sealed}
+
+   Each must print "ok -- validation done". The JSON-lines files hold one record a line (pages, items,
+   custody events); each line against its schema, with Python's jsonschema (`pip install jsonschema`):
+
+     {cmd_schema_pages}
+     {cmd_schema_items}
+     {cmd_schema_custody}
+
+   Each must print "ok". This project prints the same schemas: `evidence-crawler schema manifest`.
 
 What each file is: evidence/manifest.json lists the captures, their environment statements, the
 items and offers, and the sha256/blake3 of every file; evidence/<capture>.manifest.json is each
@@ -123,6 +147,24 @@ hors ligne.
 
    Code de sortie 0 : valide. 1 : invalide (chaque fichier, enregistrement ou contrôle en échec est
    nommé). 2 : lot inutilisable.
+
+7. Les fichiers JSON face aux schémas JSON Schema (2020-12) que porte ce lot,
+   evidence/<nom>.schema.json, avec n'importe quel outil JSON Schema ; par exemple check-jsonschema
+   (`pip install check-jsonschema`) :
+
+     {cmd_schema_manifest}
+     {cmd_schema_sealed}
+
+   Chaque commande doit afficher "ok -- validation done". Les fichiers JSON-lines portent un
+   enregistrement par ligne (pages, articles, événements de possession) ; chaque ligne face à son
+   schéma, avec le paquet Python jsonschema (`pip install jsonschema`) :
+
+     {cmd_schema_pages}
+     {cmd_schema_items}
+     {cmd_schema_custody}
+
+   Chaque commande doit afficher "ok". Ce projet affiche les mêmes schémas :
+   `evidence-crawler schema manifest`.
 
 Rôle de chaque fichier : evidence/manifest.json liste les captures, leurs déclarations d'environnement,
 les articles et les offres, et le sha256/blake3 de chaque fichier ; evidence/<capture>.manifest.json est

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from evidence_crawler.custody import CustodyLedger
-from evidence_crawler.durable import write_json
+from evidence_crawler.durable import atomic_write
 from evidence_crawler.environment import environment_statement
-from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureState, Digests
+from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureManifest, CaptureState, Digests, EventKind
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore
 
@@ -30,7 +30,7 @@ def store_artifact(store: LocalStore, ledger: CustodyLedger, capture_id: str, pa
     store.link_artifact(capture_id, name, obj.digests.sha256)
     art = Artifact(name=name, role=role, path=obj.key, sha256=obj.digests.sha256,
                    blake3=obj.digests.blake3, size=obj.digests.size)
-    ledger.append("artifact_written", capture_id, name=name, role=role,
+    ledger.append(EventKind.ARTIFACT_WRITTEN, capture_id, name=name, role=role,
                   sha256=art.sha256, blake3=art.blake3, size=art.size)
     return art
 
@@ -39,19 +39,20 @@ def _store_artifact(session: CaptureSession, path, name: str, role: str) -> Arti
     return store_artifact(session.store, session.ledger, session.capture_id, path, name, role)
 
 
-def seal_manifest(store: LocalStore, ledger: CustodyLedger, capture_id: str, manifest: dict[str, Any],
-                  counts: dict[str, int]) -> tuple[Any, Any, Any]:
+def seal_manifest(store: LocalStore, ledger: CustodyLedger, capture_id: str,
+                  manifest: CaptureManifest) -> tuple[Any, Any, Any]:
     """Write manifest.json (atomic, read-only), store it, then the ``capture_sealed`` event naming its hash."""
     manifest_path = store.capture_dir(capture_id) / "manifest.json"
-    data = write_json(manifest_path, manifest, read_only=True)
+    data = manifest.dump_bytes()
+    atomic_write(manifest_path, data, read_only=True)
     obj = store.put_file(manifest_path)
-    event = ledger.append("capture_sealed", capture_id, manifest_sha256=obj.digests.sha256,
+    event = ledger.append(EventKind.CAPTURE_SEALED, capture_id, manifest_sha256=obj.digests.sha256,
                           manifest_blake3=obj.digests.blake3, manifest_size=len(data),
-                          artifacts=len(manifest["artifacts"]), pages=counts["pages"], items=counts["items"])
+                          artifacts=len(manifest.artifacts), pages=manifest.counts.pages, items=manifest.counts.items)
     return manifest_path, obj, event
 
 
-def seal_capture(session: CaptureSession, finish_reason: str) -> dict[str, Any]:
+def seal_capture(session: CaptureSession, finish_reason: str) -> CaptureManifest:
     session.close_files()
     finished_at = iso()
     work = session.work
@@ -64,34 +65,33 @@ def seal_capture(session: CaptureSession, finish_reason: str) -> dict[str, Any]:
 
     profile = session.loaded.profile
     settings = {k: v for k, v in session.settings.items() if not k.startswith("_")}
-    manifest = {
-        "format": MANIFEST_FORMAT,
-        "capture_id": session.capture_id,
-        "state": str(CaptureState.SEALED),
-        "started_at": session.started_at,
-        "finished_at": finished_at,
-        "finish_reason": finish_reason,
-        "profile": {"name": profile.name, "path": session.loaded.path, "sha256": session.loaded.sha256,
-                    "start_urls": profile.start_urls, "allowed_domains": profile.allowed_domains},
-        "settings": settings,
-        "environment": environment_statement(session.settings.get("EVIDENCE_OPERATOR", ""),
-                                             session.settings.get("USER_AGENT", ""), session.dns),
-        "navigation_path": {"artifact": "pages.jsonl",
-                            "fields": ["url", "referrer", "depth", "redirect_to", "fetched_at"]},
-        "counts": {"pages": session.pages.count, "items": session.items_counted,
-                   "offers": session.offers_counted, "p2p": session.p2p_counted,
-                   "errors": len(session.errors)},
+    manifest = CaptureManifest(
+        format=MANIFEST_FORMAT,
+        capture_id=session.capture_id,
+        state=CaptureState.SEALED,
+        started_at=session.started_at,
+        finished_at=finished_at,
+        finish_reason=finish_reason,
+        profile={"name": profile.name, "path": session.loaded.path, "sha256": session.loaded.sha256,
+                 "start_urls": profile.start_urls, "allowed_domains": profile.allowed_domains},
+        settings=settings,
+        environment=environment_statement(session.settings.get("EVIDENCE_OPERATOR", ""),
+                                          session.settings.get("USER_AGENT", ""), session.dns),
+        navigation_path={"artifact": "pages.jsonl",
+                         "fields": ["url", "referrer", "depth", "redirect_to", "fetched_at"]},
+        counts={"pages": session.pages.count, "items": session.items_counted,
+                "offers": session.offers_counted, "p2p": session.p2p_counted,
+                "errors": len(session.errors)},
         **session.extra_manifest,
-        "artifacts": [a.model_dump() for a in artifacts],
-    }
-    manifest_path, obj, event = seal_manifest(session.store, session.ledger, session.capture_id, manifest,
-                                              manifest["counts"])
+        artifacts=artifacts,
+    )
+    manifest_path, obj, event = seal_manifest(session.store, session.ledger, session.capture_id, manifest)
     session.seal_result = {"manifest": str(manifest_path), "manifest_sha256": obj.digests.sha256,
                            "warc_files": [str(session.dir / "artifacts" / a.name)
                                           for a in artifacts if a.role == "warc"],
                            "finished_at": finished_at}
     session.transition(CaptureState.SEALED, finished_at=finished_at, manifest_sha256=obj.digests.sha256,
-                       sealed_event=event.seq, counts=manifest["counts"])
+                       sealed_event=event.seq, counts=manifest.counts.model_dump())
     _drop_work_copies(session)
     return manifest
 

@@ -21,7 +21,7 @@ from evidence_crawler.capture.states import INIT, StateFile, check
 from evidence_crawler.capture.tally import ItemTally
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl
-from evidence_crawler.models import CaptureError, CaptureState, Item
+from evidence_crawler.models import CaptureError, CaptureState, EventKind, Item
 from evidence_crawler.profile import LoadedProfile
 from evidence_crawler.timeutil import iso
 from evidence_crawler.warc import RotatingWarcWriter
@@ -73,14 +73,14 @@ class CaptureSession:
             self.started_at = state["started_at"]
             repair = repair_work(self.work)
             self.recorded = repair.recorded
-            self.ledger.append("capture_resumed", self.capture_id, pid=os.getpid(),
+            self.ledger.append(EventKind.CAPTURE_RESUMED, self.capture_id, pid=os.getpid(),
                                torn_bytes_cut=repair.torn_bytes_cut,
                                items_dropped_unrecorded_page=repair.items_dropped)
         self.work.mkdir(parents=True, exist_ok=True)
         self.transition(CaptureState.CAPTURING)
         if not self.resuming:
             (self.work / "profile.yaml").write_text(self.loaded.text, encoding="utf-8")
-            self.ledger.append("capture_started", self.capture_id, profile=self.loaded.profile.name,
+            self.ledger.append(EventKind.CAPTURE_STARTED, self.capture_id, profile=self.loaded.profile.name,
                                profile_sha256=self.loaded.sha256, pid=os.getpid(), host=socket.gethostname(),
                                operator=self.settings.get("EVIDENCE_OPERATOR", ""),
                                **({"part_of": self.part_of} if self.part_of else {}))
@@ -121,7 +121,7 @@ class CaptureSession:
     def interrupt(self, reason: str) -> None:
         """Ctrl-C / SIGTERM: keep it unsealed and resumable rather than seal a truncated crawl."""
         self.close_files()
-        self.ledger.append("capture_interrupted", self.capture_id, reason=reason)
+        self.ledger.append(EventKind.CAPTURE_INTERRUPTED, self.capture_id, reason=reason)
 
     def fail(self, reason: str) -> None:
         check(self.capture_id, self.state, CaptureState.FAILED)
@@ -133,7 +133,7 @@ class CaptureSession:
             pass  # the disk that failed the capture may fail this too; the state below still says why
         try:
             self.transition(CaptureState.FAILED, reason=reason)
-            self.ledger.append("capture_failed", self.capture_id, reason=reason)
+            self.ledger.append(EventKind.CAPTURE_FAILED, self.capture_id, reason=reason)
         except OSError:
             pass  # state.json still says "capturing" with a dead pid: listed as incomplete, never sealed
 

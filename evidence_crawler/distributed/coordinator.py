@@ -26,7 +26,7 @@ from evidence_crawler.distributed.frontier import Frontier, FrontierUnavailable,
 from evidence_crawler.distributed.layout import OPEN_STATES, FrontierState, WorkerState
 from evidence_crawler.distributed.merge import MergeError, merge_and_seal
 from evidence_crawler.distributed.salvage import salvage_part
-from evidence_crawler.models import CaptureState
+from evidence_crawler.models import CaptureState, EventKind
 from evidence_crawler.profile import LoadedProfile, load_profile
 from evidence_crawler.services.capture import CaptureRefused, CrawlRequest, preflight
 from evidence_crawler.timeutil import iso
@@ -81,7 +81,7 @@ def _start(config: EvidenceConfig, req: CrawlRequest, client, store: LocalStore,
     job = _Coordination(capture_id, Frontier(client, capture_id), loaded, _policy(config, loaded, req), iso(), note)
     store.capture_dir(capture_id).mkdir(parents=True, exist_ok=True)
     StateFile(store, capture_id).write(job.state(CaptureState.CAPTURING))
-    ledger.append("capture_started", capture_id, profile=loaded.profile.name, profile_sha256=loaded.sha256,
+    ledger.append(EventKind.CAPTURE_STARTED, capture_id, profile=loaded.profile.name, profile_sha256=loaded.sha256,
                   pid=os.getpid(), host=socket.gethostname(), operator=config.operator, distributed=True,
                   frontier=note, policy=job.policy)
     job.frontier.create({"profile_text": loaded.text, "profile_sha256": loaded.sha256, "profile_path": loaded.path,
@@ -120,7 +120,7 @@ def _reattach(req: CrawlRequest, client, store: LocalStore, ledger: CustodyLedge
     frontier.r.hset(frontier.keys.info, mapping={"coordinator": socket.gethostname(),
                                                  "coordinator_pid": str(os.getpid())})
     StateFile(store, capture_id).write(job.state(CaptureState.CAPTURING))
-    ledger.append("capture_resumed", capture_id, pid=os.getpid(), host=socket.gethostname(), distributed=True,
+    ledger.append(EventKind.CAPTURE_RESUMED, capture_id, pid=os.getpid(), host=socket.gethostname(), distributed=True,
                   frontier_state=info.get("state"), queue=frontier.queue_length())
     return job
 
@@ -151,7 +151,7 @@ def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: 
         frontier.set_state(FrontierState.CANCELLED, reason=f"coordinator received {exc}")
         StateFile(store, capture_id).write(job.state(CaptureState.FAILED,
                                                      reason=f"cancelled ({exc}) before it was sealed"))
-        ledger.append("capture_failed", capture_id, reason=f"distributed capture cancelled ({exc})")
+        ledger.append(EventKind.CAPTURE_FAILED, capture_id, reason=f"distributed capture cancelled ({exc})")
         return {"capture_id": capture_id, "state": str(CaptureState.FAILED), "reason": f"cancelled ({exc})",
                 "profile": job.loaded.profile.name, "pages": 0, "items": 0, "offers": 0, "p2p": 0, "errors": [],
                 "store": str(store.root)}
@@ -177,21 +177,21 @@ def _merge(config: EvidenceConfig, store: LocalStore, ledger: CustodyLedger, job
     except (MergeError, OSError) as exc:
         frontier.set_state(FrontierState.FAILED, reason=str(exc))
         StateFile(store, capture_id).write(job.state(CaptureState.FAILED, reason=str(exc)))
-        ledger.append("capture_failed", capture_id, reason=str(exc))
+        ledger.append(EventKind.CAPTURE_FAILED, capture_id, reason=str(exc))
         raise CaptureRefused(f"capture {capture_id}: merging the workers' parts failed: {exc}") from None
     manifest = merged.manifest
-    StateFile(store, capture_id).write(job.state(CaptureState.SEALED, finished_at=manifest["finished_at"],
-                                                 counts=manifest["counts"], manifest_sha256=merged.manifest_sha256,
-                                                 sealed_event=merged.sealed_event))
-    frontier.set_state(FrontierState.SEALED, finished_at=manifest["finished_at"])
+    StateFile(store, capture_id).write(job.state(
+        CaptureState.SEALED, finished_at=manifest.finished_at, counts=manifest.counts.model_dump(),
+        manifest_sha256=merged.manifest_sha256, sealed_event=merged.sealed_event))
+    frontier.set_state(FrontierState.SEALED, finished_at=manifest.finished_at)
     frontier.cleanup()
     summary = {"capture_id": capture_id, "state": str(CaptureState.SEALED), "profile": loaded.profile.name,
-               **{k: manifest["counts"][k] for k in ("pages", "items", "offers", "p2p")}, "errors": merged.errors,
+               **manifest.counts.model_dump(exclude={"errors"}), "errors": merged.errors,
                "store": str(store.root), "manifest": str(store.capture_dir(capture_id) / "manifest.json"),
-               "manifest_sha256": merged.manifest_sha256, "finished_at": manifest["finished_at"],
-               "warc_files": [str(store.capture_dir(capture_id) / "artifacts" / a["name"])
-                              for a in manifest["artifacts"] if a["role"] == "warc"],
-               "distributed": manifest["distributed"]}
+               "manifest_sha256": merged.manifest_sha256, "finished_at": manifest.finished_at,
+               "warc_files": [str(store.capture_dir(capture_id) / "artifacts" / a.name)
+                              for a in manifest.of_role("warc")],
+               "distributed": manifest.distributed.model_dump(mode="json", exclude_unset=True)}
     if config.s3_bucket:
         from evidence_crawler.services.archive import archive_after_seal
 

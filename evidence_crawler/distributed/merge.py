@@ -15,7 +15,6 @@ when it sealed), otherwise the merge stops and says so.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -31,7 +30,17 @@ from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.environment import environment_statement
 from evidence_crawler.hashing import digest_file
-from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureState, Digests, Item
+from evidence_crawler.models import (
+    MANIFEST_FORMAT,
+    Artifact,
+    CaptureManifest,
+    CaptureState,
+    Digests,
+    DistributedCapture,
+    Item,
+    RenderRecord,
+    WorkerEntry,
+)
 from evidence_crawler.profile import LoadedProfile
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore
@@ -57,7 +66,7 @@ class PartReader:
             raise MergeError(f"worker {worker}: part manifest {manifest_path} has sha256 {digests.sha256}, "
                              f"the worker announced {part['manifest_sha256']}")
         self.manifest_path = manifest_path
-        self.manifest = json.loads(manifest_path.read_bytes())
+        self.manifest = CaptureManifest.read(manifest_path)
 
     def _manifest_path(self) -> Path:
         if self.local:
@@ -81,25 +90,25 @@ class PartReader:
             shutil.copyfileobj(body, fh, 1024 * 1024)
         return dest
 
-    def verified(self, art: dict[str, Any]) -> tuple[Path, Digests]:
+    def verified(self, art: Artifact) -> tuple[Path, Digests]:
         """The artifact's bytes on this machine and their digests, checked against the part manifest."""
-        path = self.store.root / art["path"] if self.local else self._download(art["sha256"], art["name"])
+        path = self.store.root / art.path if self.local else self._download(art.sha256, art.name)
         digests = digest_file(path)
-        if (digests.sha256, digests.size) != (art["sha256"], art["size"]):
-            raise MergeError(f"worker {self.worker}: {art['name']} does not match its part manifest "
-                             f"(sha256 {digests.sha256}, manifest {art['sha256']})")
+        if (digests.sha256, digests.size) != (art.sha256, art.size):
+            raise MergeError(f"worker {self.worker}: {art.name} does not match its part manifest "
+                             f"(sha256 {digests.sha256}, manifest {art.sha256})")
         return path, digests
 
-    def file(self, art: dict[str, Any]) -> Path:
+    def file(self, art: Artifact) -> Path:
         return self.verified(art)[0]
 
-    def artifacts(self, role: str) -> list[dict[str, Any]]:
-        return [a for a in self.manifest["artifacts"] if a["role"] == role]
+    def artifacts(self, role: str) -> list[Artifact]:
+        return self.manifest.of_role(role)
 
 
 @dataclass
 class Merged:
-    manifest: dict[str, Any]
+    manifest: CaptureManifest
     manifest_sha256: str
     sealed_event: int
     errors: list[dict[str, Any]]  # as written to errors.jsonl
@@ -158,13 +167,13 @@ def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, l
         artifacts: list[Artifact] = []
         names: dict[tuple[str, str], str] = {}  # (worker, name in its part) -> name in the capture
         for part in readers:
-            for art in part.manifest["artifacts"]:
-                if art["role"] in MERGED:
+            for art in part.manifest.artifacts:
+                if art.role in MERGED:
                     continue
-                name = art["name"] if art["name"] not in names.values() else f"{part.worker}-{art['name']}"
-                names[(part.worker, art["name"])] = name
+                name = art.name if art.name not in names.values() else f"{part.worker}-{art.name}"
+                names[(part.worker, art.name)] = name
                 path, digests = part.verified(art)  # hashed once: the store takes the checked digests
-                artifacts.append(store_artifact(store, ledger, capture_id, path, name, art["role"], digests))
+                artifacts.append(store_artifact(store, ledger, capture_id, path, name, art.role, digests))
             artifacts.append(store_artifact(store, ledger, capture_id, part.manifest_path,
                                             f"part-{part.worker}.manifest.json", "part_manifest"))
         merged = [("profile.yaml", "profile"), ("pages.jsonl", "pages"), ("items.jsonl", "items"),
@@ -174,24 +183,24 @@ def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, l
         for name, role in merged:
             artifacts.append(store_artifact(store, ledger, capture_id, work / name, name, role))
     profile = loaded.profile
-    manifest = {
-        "format": MANIFEST_FORMAT, "capture_id": capture_id, "state": str(CaptureState.SEALED),
-        "started_at": started_at, "finished_at": iso(), "finish_reason": "finished",
-        "profile": {"name": profile.name, "path": loaded.path, "sha256": loaded.sha256,
-                    "start_urls": profile.start_urls, "allowed_domains": profile.allowed_domains},
-        "settings": settings,
-        "environment": environment_statement(config.operator, settings.get("USER_AGENT", ""), {}),
-        "navigation_path": {"artifact": "pages.jsonl",
-                            "fields": ["url", "referrer", "depth", "redirect_to", "fetched_at", "worker", "host"]},
-        "counts": {k: counts[k] for k in ("pages", "items", "offers", "p2p", "errors")},
-        "distributed": {
-            "frontier": redis_note, "engine": "scrapy-redis",
-            "duplicate_pages": counts["duplicate_pages"],
-            "workers": [_worker_entry(w, workers.get(w, {}), parts.get(w)) for w in sorted(workers)],
-        },
-        "artifacts": [a.model_dump() for a in artifacts],
-    }
-    _path, obj, event = seal_manifest(store, ledger, capture_id, manifest, manifest["counts"])
+    manifest = CaptureManifest(
+        format=MANIFEST_FORMAT, capture_id=capture_id, state=CaptureState.SEALED,
+        started_at=started_at, finished_at=iso(), finish_reason="finished",
+        profile={"name": profile.name, "path": loaded.path, "sha256": loaded.sha256,
+                 "start_urls": profile.start_urls, "allowed_domains": profile.allowed_domains},
+        settings=settings,
+        environment=environment_statement(config.operator, settings.get("USER_AGENT", ""), {}),
+        navigation_path={"artifact": "pages.jsonl",
+                         "fields": ["url", "referrer", "depth", "redirect_to", "fetched_at", "worker", "host"]},
+        counts={k: counts[k] for k in ("pages", "items", "offers", "p2p", "errors")},
+        distributed=DistributedCapture(
+            frontier=redis_note, engine="scrapy-redis",
+            duplicate_pages=counts["duplicate_pages"],
+            workers=[_worker_entry(w, workers.get(w, {}), parts.get(w)) for w in sorted(workers)],
+        ),
+        artifacts=artifacts,
+    )
+    _path, obj, event = seal_manifest(store, ledger, capture_id, manifest)
     for name in ("profile.yaml", "pages.jsonl", "items.jsonl", "errors.jsonl", "renders.jsonl"):
         (work / name).unlink(missing_ok=True)
     return Merged(manifest, obj.digests.sha256, event.seq, errors)
@@ -203,16 +212,16 @@ def _merge_renders(parts: list[PartReader], names: dict[tuple[str, str], str], d
     for part in parts:
         for art in part.artifacts("renders"):
             for row in iter_jsonl(part.file(art)):
-                for ref in (row.get("artifacts") or {}).values():
-                    if isinstance(ref, dict) and "name" in ref:
-                        ref["name"] = names.get((part.worker, ref["name"]), ref["name"])
-                rows.append({**row, "worker": part.worker})
+                render = RenderRecord(**row)
+                files = {role: f.model_copy(update={"name": names.get((part.worker, f.name), f.name)})
+                         for role, f in render.artifacts.items()}
+                rows.append(render.model_copy(update={"artifacts": files, "worker": part.worker}).dump())
     if rows:
         write_jsonl(dest, rows)
     return bool(rows)
 
 
-def _worker_entry(wid: str, info: dict[str, str], part: dict[str, Any] | None) -> dict[str, Any]:
+def _worker_entry(wid: str, info: dict[str, str], part: dict[str, Any] | None) -> WorkerEntry:
     entry: dict[str, Any] = {"worker": wid, "host": info.get("host"), "pid": info.get("pid"),
                              "started_at": info.get("started_at"), "finished_at": info.get("finished_at")}
     if part:  # merged; "salvaged": the worker died and the coordinator sealed what had reached its disk
@@ -225,4 +234,4 @@ def _worker_entry(wid: str, info: dict[str, str], part: dict[str, Any] | None) -
         entry.update(state=info.get("state", "unknown"), part_capture_id=info.get("part"),
                      requeued_requests=int(info.get("requeued", 0)), merged=False,
                      part_discarded=bool(info.get("part_discarded")))
-    return entry
+    return WorkerEntry(**entry)

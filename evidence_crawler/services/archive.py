@@ -15,7 +15,6 @@ is recorded in custody (``archive_unlocked_bucket_allowed``) and in the outbox, 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from typing import Any, cast
@@ -24,6 +23,7 @@ from urllib.parse import quote
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.hashing import digest_file
+from evidence_crawler.models import ArchiveRecord, CaptureManifest, EventKind
 from evidence_crawler.services.captures import CaptureNotFound, read_state, require_sealed
 from storage.base import open_store
 from storage.local import LocalStore
@@ -83,7 +83,7 @@ def sealed_state(store: LocalStore, capture_id: str) -> dict[str, Any]:
     return require_sealed(store, capture_id, ArchiveUnusable, "nothing to archive")
 
 
-def capture_objects(store: LocalStore, capture_id: str, s3: S3ObjectLockStore) -> list[dict[str, Any]]:
+def capture_objects(store: LocalStore, capture_id: str, s3: S3ObjectLockStore) -> list[ArchiveRecord]:
     """Outbox rows for a sealed capture: every manifest artifact, then the manifest under two keys."""
     state = sealed_state(store, capture_id)
     manifest_sha = state["manifest_sha256"]
@@ -92,23 +92,22 @@ def capture_objects(store: LocalStore, capture_id: str, s3: S3ObjectLockStore) -
     if digests.sha256 != manifest_sha:
         raise ArchiveUnusable(f"capture {capture_id}: the stored manifest does not match its sealed hash; run "
                               f"`evidence-crawler captures verify {capture_id}`")
-    manifest = json.loads(manifest_path.read_bytes())
-    rows = [{"key": s3.key_for(a["sha256"]), "name": a["name"], "role": a["role"], "path": a["path"],
-             "sha256": a["sha256"], "blake3": a["blake3"], "size": a["size"]} for a in manifest["artifacts"]]
+    manifest = CaptureManifest.read(manifest_path)
+    rows = [ArchiveRecord(key=s3.key_for(a.sha256), **a.model_dump()) for a in manifest.artifacts]
     rel = str(manifest_path.relative_to(store.root))
     for key in (s3.key_for(manifest_sha), s3.manifest_key(capture_id)):
-        rows.append({"key": key, "name": "manifest.json", "role": "manifest", "path": rel, "sha256": manifest_sha,
-                     "blake3": digests.blake3, "size": digests.size})
+        rows.append(ArchiveRecord(key=key, name="manifest.json", role="manifest", path=rel, sha256=manifest_sha,
+                                  blake3=digests.blake3, size=digests.size))
     return rows
 
 
 def queue_capture(archive: SpoolingArchiveStore, store: LocalStore, capture_id: str) -> int:
     rows = capture_objects(store, capture_id, archive.inner)
-    added = archive.enqueue(capture_id, rows)
+    added = archive.enqueue(capture_id, [r.model_dump() for r in rows])
     if added:
-        CustodyLedger(store.root).append("archive_queued", capture_id, bucket=archive.bucket,
+        CustodyLedger(store.root).append(EventKind.ARCHIVE_QUEUED, capture_id, bucket=archive.bucket,
                                          endpoint=archive.inner.endpoint, objects=added,
-                                         bytes=sum(r["size"] for r in rows))
+                                         bytes=sum(r.size for r in rows))
     return added
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.hashing import digest_stream
-from evidence_crawler.models import Digests
+from evidence_crawler.models import ArchiveRecord, Digests
 from evidence_crawler.services.archive import ArchiveUnusable, capture_objects, s3_store, sealed_state
 from storage.local import LocalStore
 from storage.outbox import ArchiveOutbox
@@ -69,28 +69,28 @@ def verify_archive(config: EvidenceConfig, store: LocalStore, capture_id: str,
         report.notes.append(f"bucket {s3.bucket!r} has no Object Lock (accepted with --allow-unlocked / "
                             "EVIDENCE_S3_ALLOW_UNLOCKED): its objects could be deleted or overwritten")
     for row in rows:
-        rec = archived.get(row["key"])
+        rec = archived.get(row.key)
         if rec is None or rec.state != "archived":
-            report.notes.append(f"{row['key']}: the outbox says {rec.state if rec else 'not queued'}")
+            report.notes.append(f"{row.key}: the outbox says {rec.state if rec else 'not queued'}")
         try:
             _check_object(s3, store, row, rec, check.object_lock, download, report)
         except ArchiveError as exc:
-            raise ArchiveUnusable(f"cannot check {row['key']}: {exc}") from None
+            raise ArchiveUnusable(f"cannot check {row.key}: {exc}") from None
     return report
 
 
-def _check_object(s3: S3ObjectLockStore, store: LocalStore, row: dict[str, Any], rec: Any, locked: bool,
+def _check_object(s3: S3ObjectLockStore, store: LocalStore, row: ArchiveRecord, rec: Any, locked: bool,
                   download: bool, report: ArchiveVerifyReport) -> None:
-    key, label = row["key"], f"{row['name']} (s3://{s3.bucket}/{row['key']})"
+    key, label = row.key, f"{row.name} (s3://{s3.bucket}/{row.key})"
     report.count("objects")
     head = s3.head(key)
     if head is None:
         report.problems.append(f"{label}: missing from the bucket")
         return
-    local = store.root / row["path"]
-    digests = Digests(sha256=row["sha256"], blake3=row["blake3"], size=row["size"])
-    if head["ContentLength"] != row["size"]:
-        report.problems.append(f"{label}: {head['ContentLength']} bytes in S3, {row['size']} in the manifest")
+    local = store.root / row.path
+    digests = Digests(sha256=row.sha256, blake3=row.blake3, size=row.size)
+    if head["ContentLength"] != row.size:
+        report.problems.append(f"{label}: {head['ContentLength']} bytes in S3, {row.size} in the manifest")
     if head.get("ChecksumSHA256") is None:  # we upload nothing without one: replaced, or a server that keeps none
         if download:
             report.notes.append(f"{label}: S3 reports no SHA-256 checksum; checked by downloading it")
@@ -103,10 +103,10 @@ def _check_object(s3: S3ObjectLockStore, store: LocalStore, row: dict[str, Any],
             report.problems.append(f"{label}: S3 checksum {head.get('ChecksumSHA256')} != {expected} of the "
                                    "sealed bytes")
     if not local.exists():
-        report.problems.append(f"{label}: the local object {row['path']} is missing; run captures verify")
+        report.problems.append(f"{label}: the local object {row.path} is missing; run captures verify")
     meta = head.get("Metadata", {})
     for algo in ("sha256", "blake3"):
-        if meta.get(algo) != row[algo]:
+        if meta.get(algo) != getattr(row, algo):
             report.problems.append(f"{label}: {algo} in the object metadata is {meta.get(algo)!r}, "
                                    f"not the manifest's")
     if rec is not None and rec.version_id and head.get("VersionId") != rec.version_id:
@@ -118,7 +118,7 @@ def _check_object(s3: S3ObjectLockStore, store: LocalStore, row: dict[str, Any],
         with s3.open_key(key, head.get("VersionId")) as body:
             got = digest_stream(body)
         report.count("downloaded")
-        if (got.sha256, got.blake3, got.size) != (row["sha256"], row["blake3"], row["size"]):
+        if (got.sha256, got.blake3, got.size) != (row.sha256, row.blake3, row.size):
             report.problems.append(f"{label}: the downloaded bytes do not match the manifest (sha256 "
                                    f"{got.sha256[:16]}…, blake3 {got.blake3[:16]}…, {got.size} bytes)")
 

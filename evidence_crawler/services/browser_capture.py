@@ -7,7 +7,6 @@ all``); that profile's YAML is sealed as ``profile.yaml`` like any other, so the
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import yaml
 
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.hashing import sha256_hex
+from evidence_crawler.models import CaptureManifest
 from evidence_crawler.profile import LoadedProfile, check_http_url, parse_profile
 from evidence_crawler.services.capture import CaptureRefused, CrawlRequest, run_crawl
 
@@ -54,8 +54,7 @@ def run_capture(config: EvidenceConfig, url: str, opts: CaptureOptions,
                         on_progress, log_level)
     summary["partial"] = False
     if summary.get("state") == "sealed":
-        with open(summary["manifest"], "rb") as fh:
-            navigation = json.load(fh).get("browser", {}).get("navigation", [])
+        navigation = (CaptureManifest.read(summary["manifest"]).browser or {}).get("navigation", [])
         summary["partial"] = any(n["partial"] for n in navigation)
         summary["rendered"] = len(navigation)
     return summary

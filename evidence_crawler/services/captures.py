@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 from evidence_crawler.capture.states import StateFile
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl, pid_alive
-from evidence_crawler.models import CaptureState
+from evidence_crawler.models import CaptureManifest, CaptureState, EventKind
 from storage.local import LocalStore
 
 
@@ -68,9 +67,9 @@ def capture_file(store: LocalStore, capture_id: str, name: str) -> Path:
     raise CaptureNotFound(f"capture {capture_id} has no {name}")
 
 
-def load_manifest(store: LocalStore, capture_id: str) -> dict[str, Any] | None:
+def load_manifest(store: LocalStore, capture_id: str) -> CaptureManifest | None:
     path = store.capture_dir(capture_id) / "manifest.json"
-    return json.loads(path.read_bytes()) if path.exists() else None
+    return CaptureManifest.read(path) if path.exists() else None
 
 
 def show_capture(store: LocalStore, capture_id: str) -> dict[str, Any]:
@@ -78,7 +77,7 @@ def show_capture(store: LocalStore, capture_id: str) -> dict[str, Any]:
     d = store.capture_dir(capture_id)
     manifest = load_manifest(store, capture_id)
     if manifest:
-        warcs = [str(d / "artifacts" / a["name"]) for a in manifest["artifacts"] if a["role"] == "warc"]
+        warcs = [str(d / "artifacts" / a.name) for a in manifest.of_role("warc")]
     else:
         warcs = [str(p) for p in sorted((d / "work" / "warc").glob("*.warc.gz"))]
     pages = []
@@ -100,7 +99,7 @@ def show_capture(store: LocalStore, capture_id: str) -> dict[str, Any]:
             "manifest": str(d / "manifest.json") if manifest else None,
             "manifest_sha256": state.get("manifest_sha256"), "counts": state.get("counts"),
             "warc_files": warcs, "pages": pages, "errors": errors,
-            "environment": manifest.get("environment") if manifest else None,
+            "environment": manifest.environment.model_dump(mode="json") if manifest else None,
             "custody_events": len(custody)}
 
 
@@ -115,7 +114,7 @@ def discard_capture(store: LocalStore, capture_id: str, reason: str) -> dict[str
     if state["state"] not in (CaptureState.INCOMPLETE, CaptureState.FAILED):
         raise ValueError(f"capture {capture_id} is {state['state']}; only incomplete or failed captures "
                          "can be discarded")
-    CustodyLedger(store.root).append("capture_discarded", capture_id, reason=reason,
+    CustodyLedger(store.root).append(EventKind.CAPTURE_DISCARDED, capture_id, reason=reason,
                                      previous_state=state["state"])
     states = StateFile(store, capture_id)
     states.write({**states.read(), "state": str(CaptureState.DISCARDED), "discard_reason": reason})

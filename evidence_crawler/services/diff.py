@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from evidence_crawler.durable import iter_jsonl
+from evidence_crawler.models import CaptureManifest
 from evidence_crawler.profile import ProfileError, parse_profile
 from evidence_crawler.services.captures import capture_file, load_manifest, require_sealed
 from storage.local import LocalStore
@@ -28,7 +29,7 @@ class DiffUnusable(Exception):
     """The two captures cannot be compared; the message is the one line the operator needs."""
 
 
-def _sealed(store: LocalStore, capture_id: str) -> dict[str, Any]:
+def _sealed(store: LocalStore, capture_id: str) -> CaptureManifest:
     require_sealed(store, capture_id, DiffUnusable, "only sealed captures can be compared")
     manifest = load_manifest(store, capture_id)
     if manifest is None:
@@ -114,7 +115,7 @@ def page_digests(store: LocalStore, capture_id: str) -> dict[str, str]:
 
 def diff_captures(store: LocalStore, old_id: str, new_id: str, force: bool = False) -> dict[str, Any]:
     old_manifest, new_manifest = _sealed(store, old_id), _sealed(store, new_id)
-    old_profile, new_profile = old_manifest["profile"]["name"], new_manifest["profile"]["name"]
+    old_profile, new_profile = old_manifest.profile.name, new_manifest.profile.name
     if old_profile != new_profile and not force:
         raise DiffUnusable(f"captures {old_id} (profile {old_profile}) and {new_id} (profile {new_profile}) come "
                            "from different profiles; use --force to compare them anyway")

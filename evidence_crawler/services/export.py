@@ -6,8 +6,8 @@ The steps, in order (each later one depends on the hashes of the earlier ones):
    hashes in the store (fail closed: we never package evidence we cannot vouch for);
 2. check the key, the TSAs and Chromium before any work;
 3. stream the sealed files into the zip (WARCs to ``archive/``, the rest to ``evidence/``), hashing
-   each as it is written and comparing it with its sealed hash; add the CDXJ index, the page list,
-   the custody lines and the public key;
+   each as it is written and comparing it with its sealed hash (``bundle/sealed.py``); add the CDXJ
+   index, the page list, the custody lines, the public key and the JSON Schemas of the JSON files;
 4. write ``evidence/manifest.json`` (every hash so far), sign it, timestamp its sha256 at every TSA;
 5. write the report (HTML, then PDF through Chromium), VERIFY.txt and SHA256SUMS;
 6. write ``datapackage.json`` and ``datapackage-digest.json`` (WACZ signature), rename the zip into
@@ -20,7 +20,6 @@ import hashlib
 import io
 import json
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,18 +27,20 @@ from typing import Any
 
 from evidence_crawler import __version__
 from evidence_crawler.bundle import evidence as ev
-from evidence_crawler.bundle.package import DATAPACKAGE, DIGEST, WaczWriter, digest_bytes
-from evidence_crawler.bundle.pages import page_entries, pages_jsonl
-from evidence_crawler.bundle.pdf import PdfError, find_chromium, html_to_pdf
-from evidence_crawler.bundle.report import render_report
+from evidence_crawler.bundle.package import WaczWriter
+from evidence_crawler.bundle.pages import pages_jsonl
+from evidence_crawler.bundle.pdf import PdfError, find_chromium
+from evidence_crawler.bundle.report import add_report, report_capture
+from evidence_crawler.bundle.sealed import SealedCapture, SealedCopyChanged, add_capture, sealed_capture
 from evidence_crawler.bundle.sign import SigningKey, SigningKeyError, create_key, load_key, signed_data
 from evidence_crawler.bundle.strings import LANGS
 from evidence_crawler.bundle.timestamp import TimestampError, inspect_token, request_token
 from evidence_crawler.bundle.verifytext import verify_text
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
-from evidence_crawler.durable import complete_lines, iter_jsonl
+from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.hashing import digest_file
+from evidence_crawler.models import CustodyEvent, EventKind
 from evidence_crawler.services.captures import require_sealed
 from evidence_crawler.services.diff import DiffUnusable, diff_captures
 from evidence_crawler.timeutil import iso
@@ -70,44 +71,12 @@ class ExportRequest:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
-class _Capture:
-    id: str
-    dir: Path
-    manifest_bytes: bytes
-    manifest: dict[str, Any]
-    sealed: dict[str, Any]
-
-
-def _load_capture(store: LocalStore, ledger_events: list[dict], capture_id: str) -> _Capture:
+def _load_capture(store: LocalStore, events: list[CustodyEvent], capture_id: str) -> SealedCapture:
     require_sealed(store, capture_id, ExportUnusable, "only sealed captures can be exported")
-    d = store.capture_dir(capture_id)
-    data = (d / "manifest.json").read_bytes()
-    sealed = [e for e in ledger_events if e["capture_id"] == capture_id and e["event"] == "capture_sealed"]
-    if not sealed or sealed[-1]["data"].get("manifest_sha256") != hashlib.sha256(data).hexdigest():
-        raise ExportFailed(f"capture {capture_id}: its manifest does not match the capture_sealed custody event; "
-                           f"run `evidence-crawler captures verify {capture_id}`")
-    return _Capture(capture_id, d, data, json.loads(data), sealed[-1])
-
-
-def _ledger(store: LocalStore) -> tuple[list[bytes], list[dict]]:
-    path = CustodyLedger(store.root).path
-    lines = list(complete_lines(path)) if path.exists() else []
-    return lines, [json.loads(line) for line in lines]
-
-
-def _add_sealed(w: WaczWriter, store: LocalStore, cap: _Capture) -> list[dict[str, Any]]:
-    """Every sealed artifact into the zip, byte for byte; a copy that differs from its sealed hash stops the export."""
-    out = []
-    for art in cap.manifest["artifacts"]:
-        member = f"archive/{art['name']}" if art["role"] == "warc" else ev.capture_member(cap.id, art["name"])
-        m = w.add_file(member, store.root / art["path"])
-        if (m.sha256, m.blake3, m.size) != (art["sha256"], art["blake3"], art["size"]):
-            raise ExportFailed(f"capture {cap.id}: {art['name']} in the store no longer matches its sealed hash; "
-                               f"run `evidence-crawler captures verify {cap.id}`")
-        out.append({"name": art["name"], "role": art["role"], "member": member, "sha256": m.sha256,
-                    "blake3": m.blake3, "size": m.size})
-    return out
+    try:
+        return sealed_capture(store.capture_dir(capture_id), capture_id, events)
+    except SealedCopyChanged as exc:
+        raise ExportFailed(str(exc)) from None
 
 
 def _cdxj(warcs: list[tuple[str, Path]]) -> bytes:
@@ -120,55 +89,6 @@ def _cdxj(warcs: list[tuple[str, Path]]) -> bytes:
         write_cdx_index(buf, [str(path)], {"filename": name})
         lines += buf.getvalue().splitlines(keepends=True)
     return "".join(sorted(lines)).encode()
-
-
-def _select(entries: list[dict], items: list[dict], regex: re.Pattern | None) -> tuple[list[dict], list[dict]]:
-    """``--items-only``: items whose URL matches, and the pages that lead to them (their referrer chain)."""
-    if regex is None:
-        return entries, items
-    items = [i for i in items if regex.search(i["url"])]
-    by_url = {e["url"]: e for e in entries}
-    keep: set[str] = set()
-    for url in [e["url"] for e in entries if regex.search(e["url"])]:
-        while url and url not in keep:
-            keep.add(url)
-            url = (by_url.get(url) or {}).get("referrer")
-    return [e for e in entries if e["url"] in keep], items
-
-
-def _add_capture(w: WaczWriter, store: LocalStore, cap: _Capture, regex: re.Pattern | None
-                 ) -> tuple[dict[str, Any], list[dict], list[dict]]:
-    """One capture's sealed files into the zip; its summary for the manifest, its pages and items."""
-    arts = _add_sealed(w, store, cap)
-    w.add_bytes(ev.capture_member(cap.id, "manifest.json"), cap.manifest_bytes)
-    by_name = {a["name"]: a for a in cap.manifest["artifacts"]}
-    entries = page_entries(cap.id, iter_jsonl(store.root / by_name["pages.jsonl"]["path"]), cap.dir / "artifacts")
-    _link_screenshots(store, by_name, entries)
-    items = [{"capture_id": cap.id, **i} for i in iter_jsonl(store.root / by_name["items.jsonl"]["path"])]
-    entries, items = _select(entries, items, regex)
-    m = cap.manifest
-    summary = {"capture_id": cap.id, "profile": m["profile"], "started_at": m["started_at"],
-               "finished_at": m["finished_at"], "finish_reason": m.get("finish_reason"), "counts": m.get("counts"),
-               "settings": m.get("settings"), "environment": m.get("environment"),
-               "manifest": {"member": ev.capture_member(cap.id, "manifest.json"),
-                            "sha256": hashlib.sha256(cap.manifest_bytes).hexdigest(), "size": len(cap.manifest_bytes)},
-               "sealed_event": {"seq": cap.sealed["seq"], "hash": cap.sealed["hash"]},
-               "artifacts": arts, "pages_in_report": len(entries)}
-    return summary, entries, items
-
-
-def _link_screenshots(store: LocalStore, by_name: dict[str, dict], entries: list[dict]) -> None:
-    """Browser renders (``renders.jsonl``) name the full-page screenshot of each document they rendered."""
-    renders = next((a for a in by_name.values() if a["role"] == "renders"), None)
-    if renders is None:
-        return
-    shots = {}
-    for line in iter_jsonl(store.root / renders["path"]):
-        shot = (line.get("artifacts") or {}).get("screenshot")
-        if shot and line.get("document_record_id"):
-            shots[line["document_record_id"]] = shot["name"]
-    for e in entries:
-        e["screenshot"] = shots.get(e["record_id"], e.get("screenshot"))
 
 
 def _timestamps(config: EvidenceConfig, digest: bytes) -> tuple[list[bytes], list[str]]:
@@ -213,9 +133,10 @@ def _check_request(config: EvidenceConfig, req: ExportRequest) -> re.Pattern | N
 
 
 def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest) -> dict[str, Any]:
+    """The steps of the module docstring, in order; nothing is published unless every one succeeds."""
     regex = _check_request(config, req)
-    lines, events = _ledger(store)
-    captures = [_load_capture(store, events, cid) for cid in req.capture_ids]
+    ledger = ev.Ledger(CustodyLedger(store.root).path)
+    captures = [_load_capture(store, ledger.events, cid) for cid in req.capture_ids]
     try:
         chromium = find_chromium(config.chromium)
     except PdfError as exc:
@@ -223,39 +144,32 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
     key = _key(config, req)
     created = iso()
     with WaczWriter(req.output) as w, tempfile.TemporaryDirectory(prefix="evidence-export-") as tmp:
-        summaries, all_items, report_caps = [], [], []
-        for cap in captures:
-            summary, entries, items = _add_capture(w, store, cap, regex)
-            summaries.append(summary)
-            all_items += items
-            report_caps.append({"entries": entries, "cap": cap})
-        warcs = [(a["name"], store.root / a["path"]) for c in captures for a in c.manifest["artifacts"]
-                 if a["role"] == "warc"]
-        w.add_bytes("indexes/index.cdx", _cdxj(warcs))
-        w.add_bytes("pages/pages.jsonl", pages_jsonl(e for rc in report_caps for e in rc["entries"]))
+        try:
+            exported = [add_capture(w, store.root, cap, iter_jsonl, regex) for cap in captures]
+        except SealedCopyChanged as exc:
+            raise ExportFailed(str(exc)) from None
+        all_items = [i for x in exported for i in x.items]
+        w.add_bytes("indexes/index.cdx", _cdxj([(a.name, store.root / a.path) for c in captures
+                                                 for a in c.manifest.of_role("warc")]))
+        w.add_bytes("pages/pages.jsonl", pages_jsonl(e for x in exported for e in x.entries))
         diff = _diff(store, req) if req.diff else None
         if diff is not None:
             w.add_bytes(DIFF_MEMBER, json.dumps(diff, indent=2, ensure_ascii=False).encode() + b"\n")
-        ids = set(req.capture_ids)
-        mine = [line for line, e in zip(lines, events, strict=True) if e.get("capture_id") in ids]
-        w.add_bytes(ev.CUSTODY, b"".join(mine))
-        head = (events[-1]["seq"], events[-1]["hash"]) if events else (0, ev.GENESIS)
-        custody = ev.custody_links(mine, head)
+        custody_lines, custody = ledger.slice(set(req.capture_ids))
+        w.add_bytes(ev.CUSTODY, custody_lines)
         w.add_bytes(ev.PUBLIC_KEY, key.public_pem)
+        ev.add_schemas(w)
 
-        manifest = {"format": ev.BUNDLE_FORMAT, "created": created, "software": SOFTWARE,
-                    "case": {"reference": req.case_ref, "title": req.title, "lang": req.lang,
-                             "exported_by": config.operator},
-                    "items_only": req.items_only, "captures": summaries, "items": all_items, "custody": custody,
-                    "diff": {"member": DIFF_MEMBER, "old": diff["old"], "new": diff["new"],
-                             "added": len(diff["added"]), "removed": len(diff["removed"]),
-                             "changed": len(diff["changed"]), "unchanged": diff["unchanged"]} if diff else None,
-                    "signing_key": {"fingerprint": key.fingerprint, "public_key": ev.PUBLIC_KEY},
-                    "timestamps": {"requested_from": config.tsa_urls if req.timestamp else [],
-                                   "disabled": not req.timestamp, "over": "sha256 of evidence/manifest.json"},
-                    "members": {p: {"sha256": m.sha256, "blake3": m.blake3, "size": m.size}
-                                for p, m in w.members.items()}}
-        mbytes = json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n"
+        mbytes = ev.bundle_manifest(
+            w, created=created, software=SOFTWARE, case={"reference": req.case_ref, "title": req.title,
+                                                          "lang": req.lang, "exported_by": config.operator},
+            items_only=req.items_only, captures=[x.summary for x in exported], items=all_items, custody=custody,
+            diff={"member": DIFF_MEMBER, "old": diff["old"], "new": diff["new"], "added": len(diff["added"]),
+                  "removed": len(diff["removed"]), "changed": len(diff["changed"]),
+                  "unchanged": diff["unchanged"]} if diff else None,
+            signing_key={"fingerprint": key.fingerprint, "public_key": ev.PUBLIC_KEY},
+            timestamps={"requested_from": config.tsa_urls if req.timestamp else [], "disabled": not req.timestamp,
+                        "over": "sha256 of evidence/manifest.json"}).dump_bytes()
         w.add_bytes(ev.MANIFEST, mbytes)
         digest = hashlib.sha256(mbytes).digest()
         w.add_bytes(ev.SIGNATURE, key.sign_der(mbytes))
@@ -271,47 +185,35 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
 
         report_ctx = {
             "case": {"reference": req.case_ref, "title": req.title}, "created": created,
-            "exporter": config.operator, "software": SOFTWARE, "items": all_items, "tokens": token_info,
+            "exporter": config.operator, "software": SOFTWARE, "tokens": token_info,
+            "items": [i.model_dump(mode="json", exclude_unset=True) for i in all_items],
             "tsa_failures": failures, "timestamped": bool(tokens), "fingerprint": key.fingerprint,
-            "manifest_sha256": digest.hex(), "custody": custody, "items_only": req.items_only, "diff": diff,
-            "captures": [_report_capture(rc["cap"], rc["entries"], s) for rc, s in zip(report_caps, summaries,
-                                                                                       strict=True)]}
-        html = render_report(req.lang, report_ctx)
-        w.add_bytes(ev.REPORT_HTML, html)
-        html_path, pdf_path = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
-        html_path.write_bytes(html)
-        for rc in report_ctx["captures"]:  # thumbnails resolve next to the report, as in evidence/
-            for p in rc["pages"]:
-                if p["screenshot_src"]:
-                    art = next(a for a in rc["artifacts"] if a["member"] == f"evidence/{p['screenshot_src']}")
-                    shutil.copyfile(store.root / art["path"], Path(tmp) / p["screenshot_src"])
+            "manifest_sha256": digest.hex(), "custody": custody.model_dump(), "items_only": req.items_only,
+            "diff": diff, "captures": [report_capture(x, store.root) for x in exported]}
         try:
-            html_to_pdf(html_path, pdf_path, chromium)
+            add_report(w, req.lang, report_ctx, chromium, Path(tmp))
         except PdfError as exc:
             raise ExportFailed(str(exc)) from None
-        w.add_file(ev.REPORT_PDF, pdf_path)
         w.add_bytes(ev.VERIFY_TXT, verify_text(
             lang=req.lang, bundle_format=ev.BUNDLE_FORMAT, software=SOFTWARE, created=created,
             captures=req.capture_ids, fingerprint=key.fingerprint,
             manifest_sha256=digest.hex(), tokens=token_info, timestamped=bool(tokens)))
         w.add_bytes(ev.SUMS, ev.sha256sums(w.members))
-        title = req.title or req.case_ref or ", ".join(req.capture_ids)
-        data = w.add_datapackage(title, f"evidence bundle of {', '.join(req.capture_ids)}", created, SOFTWARE)
-        hash_text = "sha256:" + data.sha256
-        w.add_bytes(DIGEST, digest_bytes({"path": DATAPACKAGE, "hash": hash_text,
-                                          "signedData": signed_data(key, hash_text, created, SOFTWARE)}))
+        w.add_signed_datapackage(req.title or req.case_ref or ", ".join(req.capture_ids),
+                                 f"evidence bundle of {', '.join(req.capture_ids)}", created, SOFTWARE,
+                                 lambda hash_text: signed_data(key, hash_text, created, SOFTWARE))
         try:
             w.commit(replace=req.force)
         except FileExistsError:
             raise ExportUnusable(f"-o {req.output}: appeared while exporting; nothing was written (pass --force "
                                  "to replace it)") from None
     bundle = digest_file(req.output)
-    ledger = CustodyLedger(store.root)
+    custody_ledger = CustodyLedger(store.root)
     for cid in req.capture_ids:
-        ledger.append("exported", cid, bundle=str(req.output.absolute()), bundle_sha256=bundle.sha256,
-                      bundle_blake3=bundle.blake3, size=bundle.size, evidence_manifest_sha256=digest.hex(),
-                      captures=req.capture_ids, timestamps=len(tokens), signed_by=key.fingerprint,
-                      case_ref=req.case_ref)
+        custody_ledger.append(EventKind.EXPORTED, cid, bundle=str(req.output.absolute()), bundle_sha256=bundle.sha256,
+                              bundle_blake3=bundle.blake3, size=bundle.size, evidence_manifest_sha256=digest.hex(),
+                              captures=req.capture_ids, timestamps=len(tokens), signed_by=key.fingerprint,
+                              case_ref=req.case_ref)
     return {"bundle": str(req.output.absolute()), "sha256": bundle.sha256, "blake3": bundle.blake3,
             "size": bundle.size, "captures": req.capture_ids, "timestamps": [
                 {k: t[k] for k in ("path", "url", "gen_time", "serial")} for t in token_info],
@@ -331,17 +233,3 @@ def _diff(store: LocalStore, req: ExportRequest) -> dict[str, Any]:
         return diff_captures(store, req.capture_ids[0], req.capture_ids[-1])
     except DiffUnusable as exc:
         raise ExportUnusable(f"--diff: {exc}") from None
-
-
-def _report_capture(cap: _Capture, entries: list[dict], summary: dict) -> dict[str, Any]:
-    m = cap.manifest
-    shots = {a["name"]: a["member"] for a in summary["artifacts"] if a["role"] == "screenshot"}
-    pages = [{**e, "screenshot_src": shots[e["screenshot"]].removeprefix("evidence/")
-              if e.get("screenshot") in shots else None} for e in entries]
-    return {"id": cap.id, "profile": m["profile"]["name"], "start_urls": m["profile"].get("start_urls", []),
-            "started_at": m["started_at"], "finished_at": m["finished_at"],
-            "finish_reason": m.get("finish_reason", ""), "counts": m.get("counts") or {},
-            "manifest_sha256": summary["manifest"]["sha256"], "sealed_seq": cap.sealed["seq"],
-            "sealed_hash": cap.sealed["hash"], "environment": m.get("environment") or {},
-            "settings": m.get("settings") or {}, "pages": pages,
-            "artifacts": [{**a, "path": s["path"]} for a, s in zip(summary["artifacts"], m["artifacts"], strict=True)]}

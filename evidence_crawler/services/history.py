@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence_crawler.durable import iter_jsonl
+from evidence_crawler.models import CaptureManifest
 from evidence_crawler.profile import ProfileError, load_profile
 from evidence_crawler.services.captures import capture_file, load_manifest, read_state
 from evidence_crawler.services.diff import DEFAULT_OFFER_KEY, keyed_offers, offer_key_of
@@ -48,7 +49,7 @@ def _products(store: LocalStore, capture_id: str):
             yield item
 
 
-def capture_summary(store: LocalStore, capture_id: str, manifest: dict[str, Any]) -> dict[str, Any]:
+def capture_summary(store: LocalStore, capture_id: str, manifest: CaptureManifest) -> dict[str, Any]:
     items = offers = 0
     by_currency: dict[str, list[Decimal]] = {}
     for item in _products(store, capture_id):
@@ -58,14 +59,14 @@ def capture_summary(store: LocalStore, capture_id: str, manifest: dict[str, Any]
             amount = _amount(offer)
             if amount is not None:
                 by_currency.setdefault(offer.get("currency") or "?", []).append(amount)
-    return {"capture_id": capture_id, "started_at": manifest["started_at"], "finished_at": manifest["finished_at"],
-            "result": "sealed", "schedule": manifest.get("settings", {}).get("EVIDENCE_SCHEDULE") or None,
+    return {"capture_id": capture_id, "started_at": manifest.started_at, "finished_at": manifest.finished_at,
+            "result": "sealed", "schedule": manifest.settings.get("EVIDENCE_SCHEDULE") or None,
             "items": items, "offers": offers,
             "prices": {cur: price_stats(v) for cur, v in sorted(by_currency.items())}}
 
 
-def item_summary(store: LocalStore, capture_id: str, manifest: dict[str, Any], key: str) -> dict[str, Any]:
-    row: dict[str, Any] = {"capture_id": capture_id, "started_at": manifest["started_at"], "result": "sealed",
+def item_summary(store: LocalStore, capture_id: str, manifest: CaptureManifest, key: str) -> dict[str, Any]:
+    row: dict[str, Any] = {"capture_id": capture_id, "started_at": manifest.started_at, "result": "sealed",
                            "present": False}
     for item in _products(store, capture_id):
         if key in (item["key"], item["url"]):
@@ -99,8 +100,8 @@ def history(store: LocalStore, target: str, item: str | None = None) -> dict[str
     if known:
         kind = "schedule"
 
-        def wanted(m: dict[str, Any]) -> bool:
-            return m.get("settings", {}).get("EVIDENCE_SCHEDULE") == target
+        def wanted(m: CaptureManifest) -> bool:
+            return m.settings.get("EVIDENCE_SCHEDULE") == target
     else:
         kind, name = "profile", target
         if Path(target).is_file():
@@ -110,8 +111,8 @@ def history(store: LocalStore, target: str, item: str | None = None) -> dict[str
                 raise HistoryUnusable(str(exc)) from None
             known = True
 
-        def wanted(m: dict[str, Any]) -> bool:
-            return m["profile"]["name"] == name
+        def wanted(m: CaptureManifest) -> bool:
+            return m.profile.name == name
     rows = []
     for cid, manifest in _sealed_captures(store):
         if wanted(manifest):

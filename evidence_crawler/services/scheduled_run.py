@@ -34,6 +34,7 @@ from typing import Any
 
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import LockHeld, try_lock
+from evidence_crawler.models import EventKind
 from evidence_crawler.timeutil import iso, utcnow
 from storage.schedules import Schedule, ScheduleBook
 
@@ -198,7 +199,7 @@ class ScheduledRunner:
         self.book.update(schedule.name, running=None,
                          last_run={k: record.get(k) for k in ("run_id", "started_at", "finished_at", "result",
                                                               "capture_id", "reason", "slot")})
-        CustodyLedger(self.root).append("schedule_run", record.get("capture_id"), schedule=schedule.name,
+        CustodyLedger(self.root).append(EventKind.SCHEDULE_RUN, record.get("capture_id"), schedule=schedule.name,
                                         run_id=record["run_id"], result=record["result"],
                                         reason=record.get("reason", ""), trigger=record["trigger"],
                                         slot=record["slot"])

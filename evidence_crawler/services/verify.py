@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.hashing import digest_file
+from evidence_crawler.models import Artifact, CaptureManifest, Digests, EventKind
 from evidence_crawler.services.captures import require_sealed
 from storage.local import LocalStore
 
@@ -40,16 +40,16 @@ class VerifyReport:
                 "problems": self.problems}
 
 
-def _check_file(path: Path, art: dict, label: str, report: VerifyReport) -> None:
+def _check_file(path: Path, art: Digests | Artifact, label: str, report: VerifyReport) -> None:
     if not path.exists():
         report.problems.append(f"{label}: missing ({path})")
         return
     d = digest_file(path)
-    if d.size != art["size"]:
-        report.problems.append(f"{label}: size {d.size} != {art['size']} in the manifest")
-    if d.sha256 != art["sha256"]:
+    if d.size != art.size:
+        report.problems.append(f"{label}: size {d.size} != {art.size} in the manifest")
+    if d.sha256 != art.sha256:
         report.problems.append(f"{label}: sha256 mismatch (content changed)")
-    if d.blake3 != art["blake3"]:
+    if d.blake3 != art.blake3:
         report.problems.append(f"{label}: blake3 mismatch (content changed)")
 
 
@@ -97,42 +97,42 @@ def verify_capture(store: LocalStore, capture_id: str) -> VerifyReport:
     report = VerifyReport(capture_id)
     ledger = CustodyLedger(store.root)
     report.problems += ledger.verify()
-    sealed = [e for e in ledger.events(capture_id) if e.event == "capture_sealed"] if not report.problems else []
+    sealed = [e for e in ledger.events(capture_id)
+              if e.event == EventKind.CAPTURE_SEALED] if not report.problems else []
     manifest_path = d / "manifest.json"
     if not manifest_path.exists():
         raise Unusable(f"capture {capture_id}: manifest.json is missing")
     if sealed:
         ev = sealed[-1].data
-        _check_file(manifest_path, {"size": ev["manifest_size"], "sha256": ev["manifest_sha256"],
-                                    "blake3": ev["manifest_blake3"]}, "manifest.json", report)
+        _check_file(manifest_path, Digests(size=ev["manifest_size"], sha256=ev["manifest_sha256"],
+                                           blake3=ev["manifest_blake3"]), "manifest.json", report)
     elif not report.problems:
         report.problems.append("custody.jsonl: no capture_sealed event for this capture")
     try:
-        manifest = json.loads(manifest_path.read_bytes())
-        artifacts = manifest["artifacts"]
-    except (ValueError, KeyError) as exc:
+        artifacts = CaptureManifest.read(manifest_path).artifacts
+    except ValueError as exc:
         report.problems.append(f"manifest.json: unreadable ({exc})")
         return report
-    written = {e.data.get("name"): e.data for e in ledger.events(capture_id) if e.event == "artifact_written"}
+    written = {e.data.get("name"): e.data for e in ledger.events(capture_id) if e.event == EventKind.ARTIFACT_WRITTEN}
     for art in artifacts:
-        _check_file(store.root / art["path"], art, f"{art['name']} (object {art['path']})", report)
-        named = d / "artifacts" / art["name"]
-        obj = store.root / art["path"]
+        _check_file(store.root / art.path, art, f"{art.name} (object {art.path})", report)
+        named = d / "artifacts" / art.name
+        obj = store.root / art.path
         if named.exists() and obj.exists() and named.stat().st_ino != obj.stat().st_ino:
-            _check_file(named, art, f"artifacts/{art['name']}", report)
-        ev = written.get(art["name"])
-        if ev is None or ev.get("sha256") != art["sha256"]:
-            report.problems.append(f"{art['name']}: manifest entry does not match its artifact_written custody event")
+            _check_file(named, art, f"artifacts/{art.name}", report)
+        ev = written.get(art.name)
+        if ev is None or ev.get("sha256") != art.sha256:
+            report.problems.append(f"{art.name}: manifest entry does not match its artifact_written custody event")
         report.checked["artifacts"] = report.checked.get("artifacts", 0) + 1
-    by_name = {a["name"]: a for a in artifacts}
+    by_name = {a.name: a for a in artifacts}
     pages: dict[tuple[str, int], dict] = {}
-    if "pages.jsonl" in by_name and (store.root / by_name["pages.jsonl"]["path"]).exists():
-        for p in iter_jsonl(store.root / by_name["pages.jsonl"]["path"]):
+    if "pages.jsonl" in by_name and (store.root / by_name["pages.jsonl"].path).exists():
+        for p in iter_jsonl(store.root / by_name["pages.jsonl"].path):
             pages[(p["warc_file"], p["warc_offset"])] = p
     report.checked["pages"] = len(pages)
     for art in artifacts:
-        if art["role"] == "warc" and (store.root / art["path"]).exists():
-            _check_warc(store.root / art["path"], art["name"], pages, report)
+        if art.role == "warc" and (store.root / art.path).exists():
+            _check_warc(store.root / art.path, art.name, pages, report)
     for (name, offset), page in sorted(pages.items()):
         report.problems.append(f"pages.jsonl: {page['url']} points to {name} offset {offset}, "
                                "where no response record is")

@@ -10,6 +10,8 @@ import os
 import socket
 from pathlib import Path
 
+from evidence_crawler.models import MANIFEST_FORMAT, CaptureManifest
+
 PROFILE = """\
 name: {name}
 start_urls: [http://shop.example/]
@@ -38,10 +40,21 @@ def make_capture(store: Path, cid: str, items: list[dict], pages: dict[str, str]
              "started_at": f"2024-01-01T00:00:0{len(list(store.glob('captures/*')))}.000000Z"}
     (d / "state.json").write_text(json.dumps(state))
     if sealed:
-        (d / "manifest.json").write_text(json.dumps({
-            "capture_id": cid, "state": "sealed", "started_at": state["started_at"],
-            "finished_at": state["started_at"], "profile": {"name": name}, "settings": {}, "artifacts": []}))
+        (d / "manifest.json").write_bytes(fake_manifest(cid, name, state["started_at"]).dump_bytes())
     return cid
+
+
+def fake_manifest(cid: str, profile: str, at: str) -> CaptureManifest:
+    """A sealed manifest with every required field (its artifacts are not listed: diff reads the files)."""
+    environment = {"tool": {"name": "evidence-crawler", "version": "0"}, "python": "3", "dependencies": {},
+                   "os": {}, "hostname": socket.gethostname(), "operator": "", "operator_source": "test",
+                   "local_ips": [], "dns": {}, "proxy_variables": {}, "clock_utc": at, "user_agent": ""}
+    return CaptureManifest(
+        format=MANIFEST_FORMAT, capture_id=cid, state="sealed", started_at=at, finished_at=at,
+        finish_reason="finished", profile={"name": profile, "path": "shop.yaml", "sha256": "0" * 64,
+                                           "start_urls": ["http://shop.example/"], "allowed_domains": []},
+        settings={}, environment=environment, navigation_path={"artifact": "pages.jsonl", "fields": ["url"]},
+        counts={"pages": 0, "items": 0, "offers": 0, "p2p": 0, "errors": 0}, artifacts=[])
 
 
 def offer(fmt: str, amount: str, **extra) -> dict:

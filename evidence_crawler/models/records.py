@@ -1,21 +1,11 @@
-"""Data that crosses module boundaries: pydantic v2, frozen where the value is a fact.
-
-Nothing here imports from the rest of the project, so every layer (and the offline verifier) can use it.
-"""
+"""What one capture is made of: digests, sealed artifacts, recorded exchanges, errors, its states."""
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-MANIFEST_FORMAT = "evidence-crawler/manifest/1"
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+from evidence_crawler.models.base import Frozen
 
 
 class Digests(Frozen):
@@ -38,12 +28,15 @@ class CaptureState(StrEnum):
     DISCARDED = "discarded"
 
 
+ArtifactRole = Literal["warc", "pages", "items", "errors", "profile", "manifest", "screenshot",
+                       "screenshot_viewport", "pdf", "dom", "renders", "part_manifest"]
+
+
 class Artifact(Frozen):
     """One sealed file of a capture, stored content-addressed under ``objects/sha256/``."""
 
     name: str  # name inside the capture's artifacts/ folder
-    role: Literal["warc", "pages", "items", "errors", "profile", "manifest",
-                  "screenshot", "screenshot_viewport", "pdf", "dom", "renders", "part_manifest"]
+    role: ArtifactRole
     path: str  # relative to the store root (the content-addressed object)
     sha256: str
     blake3: str
@@ -51,7 +44,8 @@ class Artifact(Frozen):
 
 
 class PageRecord(Frozen):
-    """One HTTP exchange as recorded in a WARC: what was asked, what came back, where it is kept."""
+    """One HTTP exchange as recorded in a WARC (a line of ``pages.jsonl``): what was asked, what came back,
+    where it is kept."""
 
     url: str
     method: str = "GET"
@@ -89,46 +83,8 @@ class PageRef(Frozen):
     fetched_at: str
 
 
-class Offer(BaseModel):
-    """Profile offer fields (raw text) plus the parsed ``amount`` (decimal string) and ``currency``."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    amount: str | None = None
-    currency: str | None = None
-
-
-class Item(Frozen):
-    kind: Literal["product", "p2p"] = "product"
-    url: str
-    key: str
-    fields: dict[str, Any]
-    offers: list[dict[str, Any]] = Field(default_factory=list)
-    page_sha256: str
-    record_id: str | None = None
-    fetched_at: str | None = None
-    encoding: str | None = None  # how the page text was decoded, and why (see charset.py)
-    source: Literal["profile", "schema.org", "link"] = "profile"
-    duplicate_of: str | None = None  # URL of an identical item already recorded in this capture
-
-    def identity(self) -> tuple[str, str]:
-        """Same identity = the same item: same page bytes (products) and the same fields and offers."""
-        fields_key = json.dumps([self.kind, self.fields, self.offers], sort_keys=True, ensure_ascii=False)
-        return (self.page_sha256 if self.kind == "product" else "", fields_key)
-
-
 class CaptureError(Frozen):
     url: str
     kind: str
     message: str
     at: str
-
-
-class CustodyEvent(Frozen):
-    seq: int
-    ts: str
-    event: str
-    capture_id: str | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
-    prev: str  # hash of the previous event ("0"*64 for the first)
-    hash: str  # sha256 over the canonical JSON of every other field

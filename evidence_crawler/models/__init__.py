@@ -1,0 +1,55 @@
+"""Data that crosses module boundaries: pydantic v2, frozen where the value is a fact; one module per
+record family. Nothing here imports from the rest of the project, so every layer (and the offline
+verifier) can use it. Every name is importable from ``evidence_crawler.models``.
+"""
+
+from evidence_crawler.models.archive import ArchiveRecord
+from evidence_crawler.models.base import Frozen, JsonDocument, Open
+from evidence_crawler.models.bundle import (
+    BUNDLE_FORMAT,
+    BundleArtifact,
+    BundleCapture,
+    BundleItem,
+    BundleManifest,
+    Case,
+    ChainLink,
+    CustodyLinks,
+    DiffSummary,
+    MemberDigests,
+    MemberRef,
+    SigningKeyRef,
+    TimestampRequest,
+)
+from evidence_crawler.models.custody import CustodyEvent, EventKind
+from evidence_crawler.models.items import Item, Offer
+from evidence_crawler.models.manifest import (
+    MANIFEST_FORMAT,
+    CaptureManifest,
+    Counts,
+    DistributedCapture,
+    DistributedPart,
+    Environment,
+    NavigationPath,
+    ProfileRef,
+    SalvagedBy,
+    WorkerEntry,
+)
+from evidence_crawler.models.records import (
+    Artifact,
+    ArtifactRole,
+    CaptureError,
+    CaptureState,
+    Digests,
+    PageRecord,
+    PageRef,
+)
+from evidence_crawler.models.render import RenderFile, RenderRecord
+
+__all__ = [
+    "BUNDLE_FORMAT", "MANIFEST_FORMAT", "ArchiveRecord", "Artifact", "ArtifactRole", "BundleArtifact",
+    "BundleCapture", "BundleItem", "BundleManifest", "CaptureError", "CaptureManifest", "CaptureState", "Case",
+    "ChainLink", "Counts", "CustodyEvent", "CustodyLinks", "DiffSummary", "Digests", "DistributedCapture",
+    "DistributedPart", "Environment", "EventKind", "Frozen", "Item", "JsonDocument", "MemberDigests", "MemberRef",
+    "NavigationPath", "Offer", "Open", "PageRecord", "PageRef", "ProfileRef", "RenderFile", "RenderRecord",
+    "SalvagedBy", "SigningKeyRef", "TimestampRequest", "WorkerEntry",
+]

@@ -1,0 +1,120 @@
+"""The bundle manifest (``evidence/manifest.json`` of an exported bundle): what the operator signs and
+every TSA timestamps. Written by ``bundle/evidence.py``, read by the offline verifier."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from evidence_crawler.models.base import Frozen, JsonDocument
+from evidence_crawler.models.items import Item
+from evidence_crawler.models.manifest import Counts, Environment, ProfileRef
+from evidence_crawler.models.records import ArtifactRole
+
+BUNDLE_FORMAT = "evidence-crawler/bundle/1"
+
+
+class Case(Frozen):
+    reference: str
+    title: str
+    lang: str
+    exported_by: str
+
+
+class MemberDigests(Frozen):
+    sha256: str
+    blake3: str
+    size: int
+
+
+class MemberRef(Frozen):
+    member: str  # path inside the bundle
+    sha256: str
+    size: int
+
+
+class ChainLink(Frozen):
+    seq: int
+    hash: str
+
+
+class BundleArtifact(Frozen):
+    """A sealed artifact as it sits in the bundle (``member``), hashed again while it was written."""
+
+    name: str
+    role: ArtifactRole
+    member: str
+    sha256: str
+    blake3: str
+    size: int
+
+
+class BundleCapture(Frozen):
+    """One exported capture: a summary of its sealed manifest (in the bundle too, ``manifest.member``)."""
+
+    capture_id: str
+    profile: ProfileRef
+    started_at: str
+    finished_at: str
+    finish_reason: str | None
+    counts: Counts | None
+    settings: dict[str, Any] | None
+    environment: Environment | None
+    manifest: MemberRef
+    sealed_event: ChainLink  # the capture_sealed custody event naming the manifest's sha256
+    artifacts: list[BundleArtifact]
+    pages_in_report: int
+
+
+class BundleItem(Item):
+    """An item of ``items.jsonl``, with the capture it belongs to."""
+
+    capture_id: str
+
+
+class CustodyLinks(Frozen):
+    """What ties the exported ledger lines to the store's chain (see ``bundle/evidence.py``)."""
+
+    path: str
+    events: int
+    first_seq: int | None
+    first_prev: str
+    last_seq: int | None
+    last_hash: str
+    gaps: list[list[int]]  # [first, last] sequence numbers of other captures' events between exported lines
+    store_head: ChainLink
+
+
+class DiffSummary(Frozen):
+    member: str
+    old: str
+    new: str
+    added: int
+    removed: int
+    changed: int
+    unchanged: int
+
+
+class SigningKeyRef(Frozen):
+    fingerprint: str
+    public_key: str  # member holding the PEM
+
+
+class TimestampRequest(Frozen):
+    requested_from: list[str]
+    disabled: bool
+    over: str
+
+
+class BundleManifest(JsonDocument):
+    format: Literal["evidence-crawler/bundle/1"]
+    created: str
+    software: str
+    case: Case
+    items_only: str | None
+    captures: list[BundleCapture]
+    items: list[BundleItem]
+    custody: CustodyLinks
+    diff: DiffSummary | None
+    signing_key: SigningKeyRef
+    timestamps: TimestampRequest
+    members: dict[str, MemberDigests]  # every member written before this file

@@ -1,0 +1,135 @@
+"""The sealed capture manifest (``captures/<id>/manifest.json``): what a capture promises.
+
+Written once, at sealing (``capture/seal.py`` for a crawl, ``distributed/merge.py`` for a
+distributed capture), by :meth:`CaptureManifest.dump_bytes`; read by everything after that through
+:meth:`CaptureManifest.read`. Its sha256 is in the ``capture_sealed`` custody event, so the bytes of a
+sealed manifest never change: the model reads every manifest written since format 1 and writes new
+ones in the same layout.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from evidence_crawler.models.base import Frozen, JsonDocument, Open
+from evidence_crawler.models.records import Artifact, ArtifactRole
+
+MANIFEST_FORMAT = "evidence-crawler/manifest/1"
+
+
+class ProfileRef(Frozen):
+    """The site profile the capture followed (its bytes are the ``profile.yaml`` artifact)."""
+
+    name: str
+    path: str
+    sha256: str
+    start_urls: list[str]
+    allowed_domains: list[str]
+
+
+class Environment(Open):
+    """The capturing machine's statement about itself (``environment.py``). Open: dependency versions,
+    OS facts and DNS answers are reported as the system gives them."""
+
+    tool: dict[str, str]
+    python: str
+    dependencies: dict[str, str | None]
+    os: dict[str, str]
+    hostname: str
+    operator: str
+    operator_source: str
+    local_ips: list[str]
+    dns: dict[str, dict[str, Any]]  # host name -> addresses (or error) and when resolved
+    proxy_variables: dict[str, str]
+    clock_utc: str
+    user_agent: str
+
+
+class NavigationPath(Frozen):
+    """Where the path through the shop is recorded, and by which fields of that artifact's lines."""
+
+    artifact: str
+    fields: list[str]
+
+
+class Counts(Frozen):
+    pages: int
+    items: int
+    offers: int
+    p2p: int
+    errors: int
+
+
+class SalvagedBy(Frozen):
+    host: str
+    at: str
+
+
+class DistributedPart(Frozen):
+    """A worker's part of a distributed capture (sealed in the worker's store, merged later)."""
+
+    capture_id: str  # the distributed capture it is part of
+    worker: str
+    host: str | None
+    salvaged_by: SalvagedBy | None = None  # the worker died; the coordinator sealed what had reached its disk
+
+
+class WorkerEntry(Frozen):
+    """One worker, as the merge saw it: merged, salvaged, or left out (its work re-queued)."""
+
+    worker: str
+    host: str | None
+    pid: str | None
+    started_at: str | None
+    finished_at: str | None
+    state: str  # "merged", "salvaged", or the worker's last state when it was left out
+    part_capture_id: str | None
+    part_store: str | None = None
+    part_manifest_sha256: str | None = None
+    pages: int | None = None
+    items: int | None = None
+    requeued_requests: int | None = None
+    merged: bool | None = None  # False when left out
+    part_discarded: bool | None = None
+
+
+class DistributedCapture(Frozen):
+    """A capture merged from the workers' parts (each part manifest is an artifact, role part_manifest)."""
+
+    frontier: str
+    engine: str
+    duplicate_pages: int
+    workers: list[WorkerEntry]
+
+
+class CaptureManifest(JsonDocument):
+    format: Literal["evidence-crawler/manifest/1"]
+    capture_id: str
+    state: Literal["sealed"]
+    started_at: str
+    finished_at: str
+    finish_reason: str
+    profile: ProfileRef
+    settings: dict[str, Any]  # the Scrapy/evidence settings in force (a snapshot: the set grows with options)
+    environment: Environment
+    navigation_path: NavigationPath
+    counts: Counts
+    distributed: DistributedPart | DistributedCapture | None = None
+    # browser renders: browser name and version, viewport, locale, render options, every page's navigation;
+    # open: it is what the browser (and its options object) report about themselves
+    browser: dict[str, Any] | None = None
+    artifacts: list[Artifact]
+
+    def by_name(self) -> dict[str, Artifact]:
+        return {a.name: a for a in self.artifacts}
+
+    def of_role(self, role: ArtifactRole) -> list[Artifact]:
+        return [a for a in self.artifacts if a.role == role]
+
+    def artifact(self, name: str) -> Artifact | None:
+        return self.by_name().get(name)
+
+    @property
+    def part_of(self) -> str | None:
+        """The distributed capture this one is a worker's part of, if any."""
+        return self.settings.get("EVIDENCE_PART_OF") or None
