@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from evidence_crawler.capture.seal import seal_capture
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.hashing import digest_file
-from evidence_crawler.models import Item
+from evidence_crawler.models import CaptureManifest, Item
 from tests.capture.conftest import record_page
 
 
@@ -25,9 +23,9 @@ def test_a_sealed_capture_names_its_manifest_hash_in_custody_and_state(new_sessi
     session = sealed_session(new_session)
     manifest = seal_capture(session, finish_reason="finished")
     manifest_path = session.dir / "manifest.json"
-    assert json.loads(manifest_path.read_bytes()) == manifest
-    assert manifest["counts"] == {"pages": 1, "items": 1, "offers": 0, "p2p": 0, "errors": 0}
-    assert [a["role"] for a in manifest["artifacts"]] == ["warc", "profile", "pages", "items", "errors"]
+    assert CaptureManifest.read(manifest_path) == manifest
+    assert manifest.counts.model_dump() == {"pages": 1, "items": 1, "offers": 0, "p2p": 0, "errors": 0}
+    assert [a.role for a in manifest.artifacts] == ["warc", "profile", "pages", "items", "errors"]
     sealed = [e for e in CustodyLedger(store.root).events(session.capture_id) if e.event == "capture_sealed"]
     assert sealed[0].data["manifest_sha256"] == digest_file(manifest_path).sha256
     state = store.read_state(session.capture_id)
