@@ -4,7 +4,7 @@ Every record's block and payload digests are checked, each bad record named with
 and the verified payload sha256 of each response kept by offset, so that the caller can hold pages.jsonl
 against it. A gzip-per-record WARC (what the writer makes) is checked on a thread pool
 (:mod:`evidence_crawler.warc.gzipscan`); anything else, such as an uncompressed ``.warc``, is read with
-warcio's ``ArchiveIterator``. Reads ``stream`` once, to its end only on the gzip path.
+warcio's ``ArchiveIterator``.
 """
 
 from __future__ import annotations
