@@ -1,43 +1,34 @@
 """One streaming pass over a zip member: its sha256 and blake3, and for a WARC every record's digests.
 
 Member hashing runs on its own threads (hashlib and blake3 release the GIL on large buffers) while
-the records of a gzip-per-record WARC are inflated and checked on a thread pool
-(:mod:`evidence_crawler.bundle.warcscan`), so a bundle is read once and every core works. blake3 is
-kept although datapackage.json only lists sha256: evidence/manifest.json and each sealed capture
-manifest promise sha256 and blake3 of every file, and verify checks what the bundle promises (it
-costs about a tenth of the sha256 pass). A WARC that is not gzip-per-record (an uncompressed
-``.warc``) is read with warcio's ``ArchiveIterator``.
+the WARC's records are checked by :func:`evidence_crawler.warc.check_warc` (on a thread pool for a
+gzip-per-record WARC), so a bundle is read once and every core works. blake3 is kept although
+datapackage.json only lists sha256: evidence/manifest.json and each sealed capture manifest promise
+sha256 and blake3 of every file, and verify checks what the bundle promises (it costs about a tenth
+of the sha256 pass).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import os
 import queue
 import threading
-from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import blake3
-from warcio.archiveiterator import ArchiveIterator
 
-from evidence_crawler.bundle.recordcheck import GZIP_MAGIC
-from evidence_crawler.bundle.warcscan import scan_gzip_warc
+from evidence_crawler.warc import WarcFindings, check_warc
 
 CHUNK = 1 << 20
 
 
 @dataclass
-class MemberScan:
+class MemberScan(WarcFindings):
     sha256: str = ""
     blake3: str = ""
     size: int = 0
-    records: int = 0
-    record_bytes_hashed: int = 0  # inflated bytes through block + payload digests (gzip-per-record path)
-    payloads: dict[int, str] = field(default_factory=dict)  # response offset -> verified payload sha256 (hex)
-    problems: list[str] = field(default_factory=list)
 
 
 class _HashingReader:
@@ -80,65 +71,6 @@ class _HashingReader:
         return self._sha.hexdigest(), self._b3.hexdigest()
 
 
-def _sha256_hex(digest: str | None) -> str | None:
-    """``sha256:<base32>`` (WARC) or ``sha256:<hex>`` to hex; None for other algorithms."""
-    if not digest or not digest.lower().startswith("sha256:"):
-        return None
-    value = digest.split(":", 1)[1]
-    if len(value) == 64:
-        return value.lower()
-    try:
-        return base64.b32decode(value.upper()).hex()
-    except ValueError:
-        return None
-
-
-def _scan_records(stream: _HashingReader, name: str, scan: MemberScan) -> None:
-    it = ArchiveIterator(stream, check_digests=True, block_size=CHUNK)
-    offset = 0
-    try:
-        for record in it:
-            while record.raw_stream.read(CHUNK):
-                pass
-            offset = it.get_record_offset()
-            scan.records += 1
-            if record.digest_checker.passed is False:
-                scan.problems.append(f"{name} record at offset {offset} "
-                                     f"({record.rec_headers.get_header('WARC-Target-URI')}): "
-                                     + "; ".join(record.digest_checker.problems))
-            elif record.rec_type == "response":
-                hexd = _sha256_hex(record.rec_headers.get_header("WARC-Payload-Digest"))
-                if hexd and record.digest_checker.passed:
-                    scan.payloads[offset] = hexd
-    except Exception as exc:  # noqa: BLE001 - a record that cannot be parsed is itself the finding
-        scan.problems.append(f"{name}: unreadable WARC after offset {offset} ({type(exc).__name__}: {exc})")
-
-
-class _Replay:
-    """``first`` again, then the rest of ``reader``: for warcio, once the first bytes have been looked at."""
-
-    def __init__(self, first: bytes, reader: _HashingReader) -> None:
-        self.first, self.reader = first, reader
-
-    def read(self, n: int = -1) -> bytes:
-        if self.first:
-            n = len(self.first) if n is None or n < 0 else n
-            out, self.first = self.first[:n], self.first[n:]
-            return out
-        return self.reader.read(n)
-
-
-def _scan_warc(reader: _HashingReader, name: str, scan: MemberScan, pool: Executor | None) -> None:
-    head = reader.read(len(GZIP_MAGIC))
-    if head != GZIP_MAGIC:
-        _scan_records(_Replay(head, reader), name, scan)
-    elif pool is not None:
-        scan_gzip_warc(head, reader, name, scan, pool)
-    else:
-        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as own:
-            scan_gzip_warc(head, reader, name, scan, own)
-
-
 def scan_member(raw: BinaryIO, name: str, warc: bool, pool: Executor | None = None) -> MemberScan:
     """Hash ``raw`` to its end; if ``warc``, also check every record's block and payload digests (on
     ``pool``'s threads, or a pool of one thread per core made for this member)."""
@@ -146,7 +78,7 @@ def scan_member(raw: BinaryIO, name: str, warc: bool, pool: Executor | None = No
     reader = _HashingReader(raw)
     try:
         if warc:
-            _scan_warc(reader, name, scan, pool)
+            check_warc(reader, name, scan, pool)
         reader.drain()
     except Exception as exc:  # noqa: BLE001 - zip CRC errors, truncated deflate: name the member
         scan.problems.append(f"{name}: unreadable member ({type(exc).__name__}: {exc}); content altered?")

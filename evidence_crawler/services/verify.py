@@ -6,18 +6,15 @@ Exit codes follow the verifier convention used throughout: 0 valid, 1 mismatch (
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from warcio.archiveiterator import ArchiveIterator
 
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.hashing import digest_file
 from evidence_crawler.models import Artifact, CaptureManifest, Digests, EventKind
 from evidence_crawler.services.captures import require_sealed
+from evidence_crawler.warc import WarcFindings, check_warc
 from storage.local import LocalStore
 
 
@@ -53,42 +50,21 @@ def _check_file(path: Path, art: Digests | Artifact, label: str, report: VerifyR
         report.problems.append(f"{label}: blake3 mismatch (content changed)")
 
 
-def _payload_sha256(record) -> tuple[str, str | None]:
-    h = hashlib.sha256()
-    stream = record.raw_stream
-    while chunk := stream.read(1 << 16):
-        h.update(chunk)
-    return h.hexdigest(), record.rec_headers.get_header("WARC-Payload-Digest")
-
-
 def _check_warc(path: Path, name: str, pages: dict[tuple[str, int], dict], report: VerifyReport) -> None:
+    """Every record through the WARC checker; each page of pages.jsonl held against its response record."""
+    found = WarcFindings()
     try:
         with open(path, "rb") as fh:
-            it = ArchiveIterator(fh, check_digests=True)
-            for record in it:
-                if record.rec_type == "response":
-                    sha, declared = _payload_sha256(record)
-                else:
-                    sha, declared = None, None
-                    record.raw_stream.read()
-                offset = it.get_record_offset()  # reads the record to its end: payload first
-                report.checked["warc_records"] = report.checked.get("warc_records", 0) + 1
-                if record.digest_checker.passed is False:
-                    report.problems.append(f"{name} record at offset {offset}: "
-                                           + "; ".join(record.digest_checker.problems))
-                if sha is None:
-                    continue
-                expected = "sha256:" + base64.b32encode(bytes.fromhex(sha)).decode()
-                if declared and declared != expected:
-                    report.problems.append(f"{name} record at offset {offset} "
-                                           f"({record.rec_headers.get_header('WARC-Target-URI')}): "
-                                           "payload does not match WARC-Payload-Digest")
-                page = pages.pop((name, offset), None)
-                if page is not None and page["sha256"] != sha:
-                    report.problems.append(f"{name} record at offset {offset} ({page['url']}): body sha256 "
-                                           "differs from pages.jsonl")
-    except Exception as exc:  # noqa: BLE001 - a WARC that cannot be parsed is itself the finding
+            check_warc(fh, name, found)
+    except Exception as exc:  # noqa: BLE001 - a WARC that cannot be read is itself the finding
         report.problems.append(f"{name}: unreadable WARC ({type(exc).__name__}: {exc})")
+    report.checked["warc_records"] = report.checked.get("warc_records", 0) + found.records
+    report.problems += found.problems
+    for offset in found.payloads.keys() | found.named:  # a named record's page is not blamed twice
+        page = pages.pop((name, offset), None)
+        if page is not None and offset in found.payloads and page["sha256"] != found.payloads[offset]:
+            report.problems.append(f"{name} record at offset {offset} ({page['url']}): body sha256 "
+                                   "differs from pages.jsonl")
 
 
 def verify_capture(store: LocalStore, capture_id: str) -> VerifyReport:

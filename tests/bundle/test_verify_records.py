@@ -15,10 +15,10 @@ import zipfile
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from evidence_crawler.bundle import warcscan
 from evidence_crawler.bundle.memberscan import scan_member
-from evidence_crawler.bundle.recordcheck import GZIP_MAGIC, OUT_STEP
 from evidence_crawler.bundle.verify import verify_bundle
+from evidence_crawler.warc import gzipscan
+from evidence_crawler.warc.recordcheck import GZIP_MAGIC, OUT_STEP
 
 
 def _b32(data: bytes) -> str:
@@ -60,8 +60,8 @@ def _warc(pages: list[tuple[str, bytes]], tamper: int | None = None) -> tuple[by
 @pytest.fixture
 def small_windows(monkeypatch):
     """64 KiB windows of 16 KiB segments: records straddle segments and windows (the continuation path)."""
-    monkeypatch.setattr(warcscan, "WINDOW", 64 << 10)
-    monkeypatch.setattr(warcscan, "SEGMENT", 16 << 10)
+    monkeypatch.setattr(gzipscan, "WINDOW", 64 << 10)
+    monkeypatch.setattr(gzipscan, "SEGMENT", 16 << 10)
 
 
 def test_fast_path_agrees_with_warcio(small_windows):
@@ -181,6 +181,6 @@ def test_memory_stays_bounded_on_a_big_record(tmp_path):
     finally:
         tracemalloc.stop()
     assert scan.problems == [] and scan.records == 1 and len(scan.payloads) == 1
-    print(f"peak traced memory {peak >> 20} MiB, window {warcscan.WINDOW >> 20} MiB")
+    print(f"peak traced memory {peak >> 20} MiB, window {gzipscan.WINDOW >> 20} MiB")
     steps = ((os.cpu_count() or 1) + 1) * OUT_STEP  # one inflate step per pool thread and the chain's
-    assert peak < 3 * warcscan.WINDOW + steps + (2 << 20), peak  # two windows and one being read
+    assert peak < 3 * gzipscan.WINDOW + steps + (2 << 20), peak  # two windows and one being read

@@ -1,18 +1,20 @@
 """One gzip member of a ``.warc.gz``, checked incrementally: inflate, parse the record, hash block and payload.
 
-This is the hot path of ``verify``. warcio's ``ArchiveIterator`` does the same checks but reads the
-inflated stream line by line and in small blocks through several Python layers, which made verify
-~3x slower than inflating alone; here each gzip member is inflated with ``zlib.decompressobj`` in
-large steps and the bytes go straight to ``hashlib``, which (like zlib) releases the GIL, so records
-can be checked on several threads at once (:mod:`evidence_crawler.bundle.warcscan`).
+This is the hot path of ``verify`` and ``captures verify``. warcio's ``ArchiveIterator`` does the same
+checks but reads the inflated stream line by line and in small blocks through several Python layers,
+which made verify ~3x slower than inflating alone; here each gzip member is inflated with
+``zlib.decompressobj`` in large steps and the bytes go straight to ``hashlib``, which (like zlib)
+releases the GIL, so records can be checked on several threads at once
+(:mod:`evidence_crawler.warc.gzipscan`).
 
 warcio is still what reads the structure: the WARC header block is parsed by warcio's own
 ``StatusAndHeadersParser`` (same accepted versions), the HTTP header block ends where warcio's parser
 ends it (its status line is not verified, as with ``ArchiveIterator``'s default), and digests are
 compared with warcio's rules (which record types carry a payload, base32/base16/base64 values,
-revisit records unchecked). One record per gzip member, as warcio requires; a member holding more
-than the record (beyond blank lines) is named. Memory stays bounded whatever the record's size:
-at most ``MAX_HEADER`` bytes of headers and one inflate step are held.
+revisit records unchecked; its private names are guarded by :mod:`evidence_crawler.warc.warcio_pin`).
+One record per gzip member, as warcio requires; a member holding more than the record (beyond blank
+lines) is named. Memory stays bounded whatever the record's size: at most ``MAX_HEADER`` bytes of
+headers and one inflate step are held.
 """
 
 from __future__ import annotations
@@ -21,10 +23,11 @@ import io
 import zlib
 from dataclasses import dataclass, field
 
-from warcio.digestverifyingreader import _compare_digest_rfc_3548, _parse_digest
 from warcio.recordloader import ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeadersParser
 from warcio.utils import Digester
+
+from evidence_crawler.warc.warcio_pin import compare_digest, parse_digest
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 IN_STEP = 1 << 20  # compressed bytes handed to zlib per call (large: few GIL hand-offs per byte)
@@ -176,7 +179,7 @@ class GzipRecord:
         if not declared or skip:
             return None
         try:
-            return _Digest(declared, Digester(_parse_digest(declared)[0]))
+            return _Digest(declared, Digester(parse_digest(declared)[0]))
         except ValueError:
             self.problems.append(f"unknown hash algorithm name in {kind} digest")
             return None
@@ -213,7 +216,7 @@ class GzipRecord:
             if d is None:
                 continue
             try:
-                ok = _compare_digest_rfc_3548(d.digester, d.declared)
+                ok = compare_digest(d.digester, d.declared)
             except ValueError:
                 self.problems.append(f"{kind} digest value unreadable: {d.declared}")
                 continue

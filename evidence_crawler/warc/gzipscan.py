@@ -3,7 +3,7 @@
 Where a record starts is only known once the previous gzip member has been inflated, so the records
 of a window (``WINDOW`` compressed bytes) are inflated speculatively, in parallel: every place where
 the gzip magic (1f 8b 08) occurs is a candidate start; the window is cut into ``SEGMENT``-sized runs
-and one task per run checks records (:class:`~evidence_crawler.bundle.recordcheck.GzipRecord`) from
+and one task per run checks records (:class:`~evidence_crawler.warc.recordcheck.GzipRecord`) from
 its first candidate on, one after the other, skipping a candidate that does not inflate. Then the
 chain is walked from the member's first byte, each record's end being the next one's start. A
 candidate that lies inside a record (the magic occurring by chance in compressed data, about once per
@@ -26,12 +26,10 @@ from __future__ import annotations
 import bisect
 from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO
 
-from evidence_crawler.bundle.recordcheck import GZIP_MAGIC, GzipCorrupt, GzipRecord
-
-if TYPE_CHECKING:
-    from evidence_crawler.bundle.memberscan import MemberScan
+from evidence_crawler.warc.findings import WarcFindings
+from evidence_crawler.warc.recordcheck import GZIP_MAGIC, GzipCorrupt, GzipRecord
 
 WINDOW = 8 << 20  # compressed bytes read (and inflated in parallel) at a time
 SEGMENT = 256 << 10  # records starting within one SEGMENT of a window are checked by one task, in order
@@ -113,7 +111,7 @@ class _Window:
 
 
 class _Chain:
-    def __init__(self, name: str, scan: MemberScan) -> None:
+    def __init__(self, name: str, scan: WarcFindings) -> None:
         self.name, self.scan = name, scan
         self.cursor = 0
         self.pending: GzipRecord | None = None  # the chain's record that ran past the last window
@@ -161,7 +159,7 @@ class _Chain:
         self.cursor = rec.offset + rec.consumed
 
     def _problem(self, offset: int, uri: str | None, text: str) -> None:
-        self.scan.problems.append(f"{self.name} record at offset {offset} ({uri or 'headers unreadable'}): {text}")
+        self.scan.record_problem(self.name, offset, uri, text)
 
     def _resumed(self, how: str) -> None:
         offset, uri, why = self.bad
@@ -173,7 +171,7 @@ class _Chain:
             self._resumed("no record checked after it")
 
 
-def scan_gzip_warc(head: bytes, reader: BinaryIO, name: str, scan: MemberScan, pool: Executor) -> None:
+def scan_gzip_warc(head: bytes, reader: BinaryIO, name: str, scan: WarcFindings, pool: Executor) -> None:
     """Check every record of a ``.warc.gz`` that starts with ``head``; ``reader`` gives the rest."""
     chain = _Chain(name, scan)
     win = _Window(0, head + reader.read(WINDOW - len(head))).submit(pool)
