@@ -1,15 +1,19 @@
-"""Imports go one way: cli -> services -> spiders/pipelines/storage -> core modules -> models.
+"""Imports go one way: cli -> services -> spiders/pipelines/storage -> core modules -> models, with no circles.
 
-A module may import from its own layer or any layer below; this walks every module's imports (AST,
-including imports inside functions) and names each upward edge.
+Every import counts, including those inside functions and under ``TYPE_CHECKING``: a circle that only
+works because one side imports late is still two modules that cannot be understood apart.
 """
 
 from __future__ import annotations
 
 import ast
+from collections import deque
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("evidence_crawler", "spiders", "pipelines", "storage")
 
 # lower number = lower layer
 LAYERS = {
@@ -19,11 +23,26 @@ LAYERS = {
     "evidence_crawler.services": 3,
     "evidence_crawler.cli": 4, "evidence_crawler.commands": 4,
 }
-# modules that must not depend on each other within layer 2: spiders never import pipelines/storage
+# edges forbidden even where the layers would allow them: spiders never import pipelines/storage, services
+# compose Scrapy-free parts (they seal through the capture core, not through pipelines/)
 FORBIDDEN = {("spiders", "pipelines"), ("spiders", "storage"), ("storage", "pipelines"), ("storage", "spiders"),
              ("evidence_crawler.demo", "pipelines"), ("evidence_crawler.demo", "spiders"),
              ("evidence_crawler.bundle", "pipelines"), ("evidence_crawler.bundle", "spiders"),
-             ("evidence_crawler.bundle", "storage")}
+             ("evidence_crawler.bundle", "storage"), ("evidence_crawler.services", "pipelines")}
+
+# Known exceptions, each being removed by another part of issue 12. The lead empties these after the merge;
+# while one is still there its test reports xfail instead of failing (xfail(strict=False) semantics).
+KNOWN_CYCLES = {
+    frozenset({"evidence_crawler.bundle.memberscan", "evidence_crawler.bundle.warcscan"}),  # part "warc"
+    frozenset({"pipelines.seal", "pipelines.session"}),  # part "core"
+}
+KNOWN_FORBIDDEN = {  # merge and salvage are to seal through the Scrapy-free capture core (part "core")
+    "evidence_crawler.services.distributed_merge -> pipelines.seal",
+    "evidence_crawler.services.distributed_merge -> pipelines.session",
+    "evidence_crawler.services.distributed_salvage -> pipelines.replay",
+    "evidence_crawler.services.distributed_salvage -> pipelines.seal",
+    "evidence_crawler.services.distributed_salvage -> pipelines.session",
+}
 
 
 def layer_of(module: str) -> tuple[str, int] | None:
@@ -34,38 +53,134 @@ def layer_of(module: str) -> tuple[str, int] | None:
     return best
 
 
-def modules():
-    for folder in ("evidence_crawler", "spiders", "pipelines", "storage"):
+def modules() -> dict[str, Path]:
+    found = {}
+    for folder in PACKAGES:
         for path in (ROOT / folder).rglob("*.py"):
             rel = path.relative_to(ROOT).with_suffix("")
-            name = ".".join(rel.parts).removesuffix(".__init__")
-            yield name, path
+            found[".".join(rel.parts).removesuffix(".__init__")] = path
+    return found
 
 
-def imports_of(path: Path):
+def imports_of(path: Path, known: set[str]):
+    """Project modules a file imports; ``from pkg import name`` means ``pkg.name`` when that is a module."""
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            yield from (a.name for a in node.names)
+            yield from (a.name for a in node.names if a.name in known)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module
+            submodules = {f"{node.module}.{a.name}" for a in node.names} & known
+            yield from submodules
+            if node.module in known and len(submodules) < len(node.names):
+                yield node.module
 
 
-def test_no_module_imports_from_a_higher_layer():
-    upward = []
-    for name, path in modules():
+def import_graph() -> dict[str, set[str]]:
+    """Project module -> project modules it imports (a package's ``__init__`` only when named itself)."""
+    known = modules()
+    return {name: set(imports_of(path, set(known))) - {name} for name, path in known.items()}
+
+
+def strongly_connected(graph: dict[str, set[str]]) -> list[set[str]]:
+    """Tarjan's algorithm, iterative (no recursion limit on deep import chains)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[set[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = set()
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.add(member)
+                    if member == node:
+                        break
+                components.append(component)
+    return components
+
+
+def one_loop(graph: dict[str, set[str]], component: set[str]) -> list[str]:
+    """A shortest path from the component's first module back to itself, to name in the failure."""
+    start = min(component)
+    came_from: dict[str, str] = {}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        for nxt in sorted(graph[node] & component):
+            if nxt == start:
+                path = [node]
+                while path[-1] != start:
+                    path.append(came_from[path[-1]])
+                return [start, *reversed(path[:-1]), start]
+            if nxt not in came_from:
+                came_from[nxt] = node
+                queue.append(nxt)
+    raise AssertionError(f"{component} is not strongly connected")
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[set[str]]:
+    return [c for c in strongly_connected(graph) if len(c) > 1]
+
+
+def outcome(found: list[str], known: set) -> None:
+    """Fail on anything new; xfail while a known exception is still there; pass once it is gone."""
+    new = [f for f in found if f[0] not in known]
+    assert new == [], "\n".join(f[1] for f in new)
+    still = [f[1] for f in found if f[0] in known]
+    if still:
+        pytest.xfail("known, being removed in issue 12:\n" + "\n".join(still))
+
+
+def test_no_module_imports_from_a_higher_layer_or_across_a_forbidden_edge():
+    found = []
+    for name, targets in import_graph().items():
         own = layer_of(name)
-        for target in imports_of(path):
+        for target in sorted(targets):
             dep = layer_of(target)
-            if own is None or dep is None or dep[0] == "evidence_crawler" and target == "evidence_crawler":
+            if own is None or dep is None or target == "evidence_crawler":
                 continue
             if dep[1] > own[1] or (own[0], dep[0]) in FORBIDDEN:
-                upward.append(f"{name} -> {target}")
-    assert upward == [], "upward or forbidden imports:\n" + "\n".join(upward)
+                found.append((f"{name} -> {target}", f"{name} -> {target}"))
+    outcome(found, KNOWN_FORBIDDEN)
+
+
+def test_no_import_cycles_between_project_modules():
+    graph = import_graph()
+    found = [(frozenset(c), "import cycle: " + " -> ".join(one_loop(graph, c))) for c in import_cycles(graph)]
+    outcome(found, KNOWN_CYCLES)
+
+
+def test_the_cycle_finder_names_every_circle_and_nothing_else():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a", "e"}, "e": {"d"}, "f": {"a"}, "g": set()}
+    assert sorted(map(sorted, import_cycles(graph))) == [["a", "b", "c"], ["d", "e"]]
+    assert one_loop(graph, {"a", "b", "c"}) == ["a", "b", "c", "a"]
 
 
 def test_models_and_config_import_nothing_from_the_project():
+    graph = import_graph()
     for name in ("evidence_crawler.models", "evidence_crawler.config"):
-        path = ROOT / (name.replace(".", "/") + ".py")
-        project = [t for t in imports_of(path) if layer_of(t) and not t.startswith("evidence_crawler.models")
-                   and t != "evidence_crawler"]
+        project = sorted(t for t in graph.get(name, set()) if not t.startswith("evidence_crawler.models")
+                         and t != "evidence_crawler")
         assert project == [], f"{name} imports {project}"
