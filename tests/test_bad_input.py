@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from tests.conftest import Cli
 from tests.servers.hostile import (
     CHARSET_PAGES,
     ED2K_LINK,
@@ -145,14 +146,10 @@ def crawl_measured(cli, profile_path: Path, env: dict) -> tuple[dict, int]:
 def baseline_rss(tmp_path_factory) -> int:
     """Peak RSS of a trivial crawl (one tiny page): what the crawler costs before any body."""
     tmp = tmp_path_factory.mktemp("baseline")
-
-    class _Cli:
-        store = tmp / "store"
-
     with HostileServer() as server:
         path = tmp / "p.yaml"
         path.write_text(profile(server, "/malformed"), encoding="utf-8")
-        _, rss = crawl_measured(_Cli, path, FAST)
+        _, rss = crawl_measured(Cli(tmp / "store"), path, FAST)
     return rss
 
 
