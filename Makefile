@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BENCH_CAPTURES ?= 1000
 
-.PHONY: setup system-deps demo test lint bench lock clean
+.PHONY: setup system-deps demo test test-quick lint bench lock clean
 
 setup: system-deps $(STAMP)
 
@@ -25,6 +25,10 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q -p no:cacheprovider
+
+# the same minus the end-to-end tests marked slow (over ~10 s each): a couple of minutes
+test-quick: setup
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow"
 
 lint: setup
 	$(VENV)/bin/ruff check .

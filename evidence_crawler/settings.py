@@ -1,8 +1,13 @@
-"""Scrapy settings: component wiring (dotted paths + order numbers) plus values from EvidenceConfig.
+"""Scrapy settings: component wiring (dotted paths + order numbers); values come from an ``EvidenceConfig``.
 
-``scrapy.cfg`` points here, so ``scrapy crawl storefront -a profile=FILE`` gets the same evidence
-components as ``evidence-crawler crawl``; EVIDENCE_* environment variables apply to both.
+The config is read once by the caller and handed to ``crawl_settings``. ``scrapy.cfg`` points here too, so
+``scrapy crawl storefront -a profile=FILE`` gets the same evidence components; that path has no caller to
+hand a config, so the ``ConfigFromEnvironment`` add-on reads one from ``EVIDENCE_*`` when the crawler is made.
 """
+
+from __future__ import annotations
+
+from scrapy.settings import BaseSettings, Settings
 
 from evidence_crawler.config import EvidenceConfig
 
@@ -27,8 +32,9 @@ ITEM_PIPELINES = {"pipelines.items.ItemRecordPipeline": 300}
 EXTENSIONS = {"pipelines.session.CaptureSessionExtension": 0,
               # NotConfigured unless this process is a worker of a distributed capture (crawl --redis)
               "evidence_crawler.distributed.scrapy_worker.DistributedWorkerExtension": 10}
+# ``scrapy crawl`` has no caller to hand a config: this add-on reads one (crawl_settings leaves it out)
+ADDONS = {f"{__name__}.ConfigFromEnvironment": 0}
 
-ADDONS: dict = {}
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
@@ -46,8 +52,23 @@ DOWNLOAD_FAIL_ON_DATALOSS = False
 DEPTH_PRIORITY = 1  # breadth-first: the navigation path stays short and readable
 LOG_LEVEL = "INFO"
 
-globals().update(EvidenceConfig().scrapy_settings())
-
 # Politeness: AutoThrottle adapts to the server's latency; a short start delay keeps small captures quick.
 AUTOTHROTTLE_START_DELAY = 0.25
 AUTOTHROTTLE_MAX_DELAY = 10.0
+
+
+class ConfigFromEnvironment:
+    """Scrapy add-on: ``EvidenceConfig()`` at add-on priority, below the project's wiring and ``-s NAME=VALUE``."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        settings.update(EvidenceConfig().scrapy_settings(), priority="addon")
+
+
+def crawl_settings(config: EvidenceConfig) -> Settings:
+    """This module's wiring plus ``config``'s values (over the wiring); the environment is not read again."""
+    settings = Settings()
+    settings.setmodule(__name__, priority="project")
+    settings.set("ADDONS", {k: v for k, v in ADDONS.items() if not k.endswith(".ConfigFromEnvironment")},
+                 priority="project")
+    settings.update(config.scrapy_settings(), priority="cmdline")
+    return settings

@@ -24,6 +24,7 @@ from w3lib.url import canonicalize_url
 
 from evidence_crawler import signals as evidence_signals
 from evidence_crawler.charset import choose_encoding
+from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.extract import extract_fields, extract_offers, select
 from evidence_crawler.failures import classify
 from evidence_crawler.p2p import p2p_links
@@ -66,7 +67,7 @@ class StorefrontSpider(scrapy.Spider):
         self.profile = loaded_profile.profile
         self.allowed_domains = list(self.profile.allowed_domains)
         self.max_pages = int(max_pages) if max_pages else self.profile.limits.max_pages
-        self.max_parse_bytes = 8 * 1024 * 1024
+        self.max_parse_bytes = EvidenceConfig.model_fields["max_parse_bytes"].default  # from_crawler: the setting
         self.item_re = re.compile(self.profile.item_pages) if self.profile.item_pages else None
         # scope is checked by _in_scope: LinkExtractor's allow_domains compares netlocs, so ports break it
         self._links = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)

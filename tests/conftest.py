@@ -22,15 +22,30 @@ hostile_server = pytest.fixture(hostile_server_fixture, name="hostile_server")
 
 
 class Cli:
-    """Runs ``evidence-crawler --store STORE ...`` exactly as a user would."""
+    """Runs ``evidence-crawler --store STORE ...`` exactly as a user would: the tests' one CLI driver.
 
-    def __init__(self, store: Path) -> None:
+    ``env`` is added to this process's environment (AutoThrottle off, so local servers are crawled at full
+    speed) for every command; a command's own ``env`` is added on top.
+    """
+
+    def __init__(self, store: Path, env: dict | None = None) -> None:
         self.store = store
+        self.env = {"EVIDENCE_AUTOTHROTTLE": "0", **(env or {})}
+
+    def command(self, *args: str) -> list[str]:
+        return [str(BIN), "--store", str(self.store), *args]
+
+    def environ(self, env: dict | None = None) -> dict:
+        return {**os.environ, **self.env, **(env or {})}
 
     def run(self, *args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-        full_env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", **(env or {})}
-        return subprocess.run([str(BIN), "--store", str(self.store), *args], capture_output=True, text=True,
-                              env=full_env, timeout=timeout, cwd=ROOT)
+        return subprocess.run(self.command(*args), capture_output=True, text=True, encoding="utf-8",
+                              env=self.environ(env), timeout=timeout, cwd=ROOT)
+
+    def start(self, *args: str, env: dict | None = None, **popen) -> subprocess.Popen:
+        """The command in the background (stdout and stderr piped as text unless ``popen`` says otherwise)."""
+        popen = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True, **popen}
+        return subprocess.Popen(self.command(*args), env=self.environ(env), cwd=ROOT, **popen)
 
     def json(self, *args: str, env: dict | None = None, expect: int = 0):
         proc = self.run(*args, env=env)

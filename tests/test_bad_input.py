@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import urllib.error
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from tests.conftest import Cli
 from tests.servers.hostile import (
     CHARSET_PAGES,
     ED2K_LINK,
@@ -31,7 +31,6 @@ from tests.servers.hostile import (
     gzip_bomb_bytes,
 )
 
-BIN = Path(sys.executable).parent / "evidence-crawler"
 WARCIO = Path(sys.executable).parent / "warcio"
 
 RETRY_TIMES = 1
@@ -135,10 +134,9 @@ _MEASURE = ("import resource, subprocess, sys\n"
 
 def crawl_measured(cli, profile_path: Path, env: dict) -> tuple[dict, int]:
     """``crawl --json`` like ``cli.crawl``, plus the crawler process's peak RSS in bytes."""
-    full_env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", **env}
-    proc = subprocess.run([sys.executable, "-c", _MEASURE, str(BIN), "--store", str(cli.store), "crawl",
-                           str(profile_path), "--allow-private", "--json"],
-                          capture_output=True, text=True, env=full_env, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", _MEASURE, *cli.command("crawl", str(profile_path), "--allow-private",
+                                                                         "--json")],
+                          capture_output=True, text=True, env=cli.environ(env), timeout=120)
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stderr[-3000:]}"
     rss = int(proc.stderr.rsplit("MAXRSS_KIB=", 1)[1].split()[0]) * 1024
     return json.loads(proc.stdout), rss
@@ -148,14 +146,10 @@ def crawl_measured(cli, profile_path: Path, env: dict) -> tuple[dict, int]:
 def baseline_rss(tmp_path_factory) -> int:
     """Peak RSS of a trivial crawl (one tiny page): what the crawler costs before any body."""
     tmp = tmp_path_factory.mktemp("baseline")
-
-    class _Cli:
-        store = tmp / "store"
-
     with HostileServer() as server:
         path = tmp / "p.yaml"
         path.write_text(profile(server, "/malformed"), encoding="utf-8")
-        _, rss = crawl_measured(_Cli, path, FAST)
+        _, rss = crawl_measured(Cli(tmp / "store"), path, FAST)
     return rss
 
 

@@ -5,7 +5,7 @@ import multiprocessing
 
 import pytest
 
-from evidence_crawler.custody import CustodyLedger
+from evidence_crawler.custody import GENESIS, CustodyLedger, event_hash
 from evidence_crawler.models import EventKind
 
 
@@ -51,3 +51,40 @@ def test_edit_delete_and_reorder_are_each_detected(tmp_path):
 
     ledger.path.write_bytes(b"".join([lines[1], lines[0], *lines[2:]]))
     assert ledger.verify()
+
+
+def test_the_chain_starts_at_genesis_and_each_hash_covers_its_own_fields(tmp_path):
+    ledger = CustodyLedger(tmp_path)
+    first = ledger.append("capture_started", "a", profile="p")
+    second = ledger.append("capture_sealed", "b")
+    assert first.prev == GENESIS and second.prev == first.hash
+    for event in ledger.events():
+        assert event.hash == event_hash(event.model_dump())
+    assert [e.event for e in ledger.events("b")] == ["capture_sealed"]
+
+
+def test_an_event_larger_than_the_tail_window_still_links(tmp_path):
+    ledger = CustodyLedger(tmp_path)
+    big = ledger.append("e", "cap", blob="x" * 200_000)  # _tail reads backwards in 64 KiB blocks
+    after = ledger.append("e", "cap")
+    assert after.prev == big.hash and after.seq == 2 and ledger.verify() == []
+
+
+def test_a_torn_last_line_and_a_garbage_line_are_reported_by_line(tmp_path):
+    ledger = CustodyLedger(tmp_path)
+    for i in range(3):
+        ledger.append("e", "cap", i=i)
+    lines = ledger.path.read_bytes().splitlines(keepends=True)
+    ledger.path.write_bytes(b"".join(lines)[:-1])
+    assert ledger.verify() == ["custody.jsonl line 3: truncated (no newline)"]
+    ledger.path.write_bytes(lines[0] + b"{not json\n" + lines[2])
+    problems = ledger.verify()
+    assert "custody.jsonl line 2: not valid JSON" in problems
+    assert not any("line 3: does not link" in p for p in problems)  # unknown predecessor: no false link claim
+
+
+def test_a_missing_or_empty_ledger_is_an_intact_empty_chain(tmp_path):
+    ledger = CustodyLedger(tmp_path)
+    assert ledger.verify() == [] and list(ledger.events()) == []
+    ledger.path.write_bytes(b"")
+    assert ledger.verify() == [] and ledger.append("e").seq == 1

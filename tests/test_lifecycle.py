@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, ROOT
 from tests.servers.tinyshop import PROFILE, TinyShop
 
 
@@ -22,9 +21,7 @@ def _lines(path: Path) -> int:
 def test_kill_9_leaves_incomplete_capture_that_resumes_without_refetching(cli, write_profile, tmp_path):
     with TinyShop(items=120, delay_s=0.05) as shop:
         profile = write_profile(PROFILE.format(url=shop.base_url))
-        env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", "EVIDENCE_CONCURRENCY": "4"}
-        proc = subprocess.Popen([str(BIN), "--store", str(cli.store), "crawl", str(profile), "--allow-private",
-                                 "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT)
+        proc = cli.start("crawl", str(profile), "--allow-private", "--json", env={"EVIDENCE_CONCURRENCY": "4"})
         deadline = time.time() + 60
         pages_file = None
         while time.time() < deadline:
@@ -61,8 +58,9 @@ def test_kill_9_leaves_incomplete_capture_that_resumes_without_refetching(cli, w
 def test_incomplete_capture_can_be_discarded_and_is_kept_on_disk(cli, write_profile):
     with TinyShop(items=200, delay_s=0.05) as shop:
         profile = write_profile(PROFILE.format(url=shop.base_url))
-        proc = subprocess.Popen([str(BIN), "--store", str(cli.store), "crawl", str(profile), "--allow-private"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        # AutoThrottle on, as a user's default: slow enough to be killed mid-crawl
+        proc = cli.start("crawl", str(profile), "--allow-private", env={"EVIDENCE_AUTOTHROTTLE": "1"},
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 60
         while time.time() < deadline and not list(cli.store.glob("captures/*/work/warc/*.warc.gz")):
             time.sleep(0.05)

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import time
@@ -22,7 +21,7 @@ import pytest
 from evidence_crawler.demo import DemoSite
 from evidence_crawler.durable import try_lock
 from storage.schedules import ScheduleBook
-from tests.conftest import BIN, PROFILES, ROOT
+from tests.conftest import PROFILES, Cli
 from tests.servers.tinyshop import PROFILE as TINY_PROFILE
 from tests.servers.tinyshop import TinyShop
 from tests.services.fake_captures import make_capture
@@ -31,9 +30,7 @@ AOM = PROFILES / "allofmp3-demo.yaml"
 
 
 def start_scheduler(store: Path, env: dict | None = None) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN), "--store", str(store), "schedule", "run", "--tick", "0.2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            env={**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", **(env or {})})
+    return Cli(store, env).start("schedule", "run", "--tick", "0.2")
 
 
 def stop_scheduler(proc: subprocess.Popen, timeout: float = 60) -> str:

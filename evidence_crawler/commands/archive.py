@@ -16,21 +16,18 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from evidence_crawler.commands.context import err, fail, print_json, store_root
+from evidence_crawler.commands.context import cli_context, err, fail, print_json
 
 archive_app = typer.Typer(no_args_is_help=True, help="Archive sealed captures to S3 (write-once, Object Lock).")
 
 
 def _config(ctx: typer.Context):
-    from evidence_crawler.config import EvidenceConfig
-
-    return EvidenceConfig(store=store_root(ctx))
+    context = cli_context(ctx)
+    return context.config_with(store=context.store_root)
 
 
 def _store(ctx: typer.Context):
-    from storage.local import LocalStore
-
-    return LocalStore(store_root(ctx))
+    return cli_context(ctx).store
 
 
 def _line(s: dict[str, Any]) -> str:

@@ -11,8 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from evidence_crawler.commands.context import fail, print_json, store_root
-from evidence_crawler.config import EvidenceConfig
+from evidence_crawler.commands.context import cli_context, fail, print_json
 
 
 def capture(ctx: typer.Context, url: Annotated[str, typer.Argument(help="the page to capture")],
@@ -32,13 +31,10 @@ def capture(ctx: typer.Context, url: Annotated[str, typer.Argument(help="the pag
     from evidence_crawler.services.capture import CaptureRefused
     from storage.index import CaptureIndex
 
-    overrides = {"store": store_root(ctx)}
-    if allow_private:
-        overrides["allow_private"] = True
-    config = EvidenceConfig(**overrides)
-    log_level = "INFO" if ctx.find_root().params.get("verbose") else "WARNING"
+    context = cli_context(ctx)
+    config = context.config_with(store=context.store_root, allow_private=allow_private or None)
     try:
-        summary = run_capture(config, url, CaptureOptions(wait, scroll, timeout), log_level=log_level)
+        summary = run_capture(config, url, CaptureOptions(wait, scroll, timeout), log_level=context.log_level)
     except CaptureRefused as exc:
         fail(str(exc))
     if summary.get("state") == "sealed":

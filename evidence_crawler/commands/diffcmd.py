@@ -14,13 +14,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from evidence_crawler.commands.context import fail, print_json, store_root
+from evidence_crawler.commands.context import cli_context, fail, print_json
 
 
 def _store(ctx: typer.Context):
-    from storage.local import LocalStore
-
-    return LocalStore(store_root(ctx))
+    return cli_context(ctx).store
 
 
 def _offer_text(offer: dict[str, Any] | None) -> str:

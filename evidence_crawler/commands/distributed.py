@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from evidence_crawler.commands.context import err, fail, print_json, store_root
+from evidence_crawler.commands.context import cli_context, err, fail, print_json
 from evidence_crawler.config import EvidenceConfig
 
 RedisOption = Annotated[str | None, typer.Option("--redis", metavar="URL",
@@ -64,15 +64,15 @@ def worker(ctx: typer.Context, redis: RedisOption = None,
     from evidence_crawler.distributed.worker import FrontierUnavailable, NoCapture, run_worker, serve
     from evidence_crawler.services.capture import CaptureRefused
 
-    store = store_root(ctx)
-    config = EvidenceConfig(store=store)
+    context = cli_context(ctx)
+    store = context.store_root  # published to the coordinator, which may run elsewhere: absolute
+    config = context.config_with(store=store)
     url = _redis_url(config, redis)
-    log_level = "INFO" if ctx.find_root().params.get("verbose") else "WARNING"
     try:
         if not once:
             serve(config, url, store, lambda m: err.print(escape(m), highlight=False))
             return
-        summary = run_worker(config, url, capture, wait, log_level)
+        summary = run_worker(config, url, capture, wait, context.log_level)
     except (FrontierUnavailable, NoCapture, CaptureRefused) as exc:
         fail(str(exc))
     except KeyboardInterrupt:
@@ -92,7 +92,8 @@ def crawl_status(ctx: typer.Context, capture_id: str, redis: RedisOption = None,
     from evidence_crawler.distributed.status import StatusUnavailable
     from evidence_crawler.distributed.status import crawl_status as status_of
 
-    config = EvidenceConfig(store=store_root(ctx))
+    context = cli_context(ctx)
+    config = context.config_with(store=context.store_root)
     try:
         status = status_of(config, capture_id, redis or config.redis_url or None)
     except StatusUnavailable as exc:

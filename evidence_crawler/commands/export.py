@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from evidence_crawler.commands.context import err, fail, print_json, store_root
+from evidence_crawler.commands.context import cli_context, err, fail, print_json
 
 
 def export(ctx: typer.Context,
@@ -38,17 +38,15 @@ def export(ctx: typer.Context,
                                                       "(the report says so prominently)")] = False,
            as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False) -> None:
     """Export sealed captures as a signed, RFC 3161-timestamped WACZ evidence bundle with a report."""
-    from evidence_crawler.config import EvidenceConfig
     from evidence_crawler.services.export import ExportFailed, ExportRequest, ExportUnusable, export_bundle
-    from storage.local import LocalStore
 
-    root = store_root(ctx)
-    config = EvidenceConfig(store=root)
+    context = cli_context(ctx)
+    config = context.config_with(store=context.store_root)
     req = ExportRequest(capture_ids=list(capture_ids), output=output.absolute(), case_ref=case_ref, title=title,
                         lang=lang, items_only=items_only, timestamp=not no_timestamp, diff=diff,
                         force=force)
     try:
-        result = export_bundle(config, LocalStore(root), req)
+        result = export_bundle(config, context.store, req)
     except ExportUnusable as exc:
         fail(str(exc), 2)
     except ExportFailed as exc:

@@ -13,15 +13,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from evidence_crawler.commands.context import fail, print_json, store_root
+from evidence_crawler.commands.context import cli_context, fail, print_json
 
 keys_app = typer.Typer(no_args_is_help=True, help="Create or show the signing key for evidence bundles.")
 
 
 def _key_path(ctx: typer.Context):
-    from evidence_crawler.config import EvidenceConfig
-
-    return EvidenceConfig(store=store_root(ctx)).key_path
+    context = cli_context(ctx)
+    return context.config_with(store=context.store_root).key_path
 
 
 def _describe(key) -> dict:

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from evidence_crawler.commands.context import fail, print_json, store_root
+from evidence_crawler.commands.context import cli_context, fail, print_json
 from evidence_crawler.durable import pid_alive
 
 schedule_app = typer.Typer(no_args_is_help=True, help="Scheduled crawls: add, list, remove, run.")
@@ -27,7 +27,7 @@ schedule_app = typer.Typer(no_args_is_help=True, help="Scheduled crawls: add, li
 def _book(ctx: typer.Context):
     from storage.schedules import ScheduleBook
 
-    return ScheduleBook(store_root(ctx))
+    return ScheduleBook(cli_context(ctx).store_root)
 
 
 def _log_to_stderr() -> None:
@@ -131,7 +131,7 @@ def run(ctx: typer.Context,
 
     _log_to_stderr()
     try:
-        code = Scheduler(store_root(ctx), tick_s=tick).run_forever()
+        code = Scheduler(cli_context(ctx).store_root, tick_s=tick).run_forever()
     except SchedulerBusy as exc:
         fail(str(exc), 1)
     raise typer.Exit(code)
@@ -144,7 +144,7 @@ def run_once(ctx: typer.Context, name: str, as_json: Annotated[bool, typer.Optio
     from storage.schedules import ScheduleError
 
     _log_to_stderr()
-    runner = ScheduledRunner(store_root(ctx))
+    runner = ScheduledRunner(cli_context(ctx).store_root)
     try:
         schedule = runner.book.get(name)
     except ScheduleError as exc:

@@ -45,10 +45,6 @@ def route(catalog: DemoCatalog, req: Request) -> Response:
         return _account(catalog, req)
     if req.method not in ("GET", "HEAD"):
         return Response(405, b"", "text/plain", [("Allow", "GET, HEAD")])
-    if path.startswith("/js/"):  # the same shop with JavaScript-built price tables (allofmp3_js.py)
-        from evidence_crawler.demo import allofmp3_js
-
-        return allofmp3_js.route(catalog, req) or not_found(catalog)
     if path in ("/", "/index.html"):
         return _ok(home(catalog))
     if path == "/catalogue/":

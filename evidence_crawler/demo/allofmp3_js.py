@@ -32,8 +32,17 @@ BUY_JS = """(function () {
 """
 
 
-def route(catalog: DemoCatalog, req: Request) -> Response | None:
-    """The ``/js/`` pages, or None for any other path (the plain shop answers those)."""
+def route(catalog: DemoCatalog, req: Request) -> Response:
+    """The whole allofmp3 demo: ``/js/`` pages here, every other path (and any non-GET) by the plain shop.
+
+    This wraps ``allofmp3.route`` rather than being called by it, so the two modules import one way.
+    """
+    if not req.path.startswith(f"{PREFIX}/") or req.method not in ("GET", "HEAD"):
+        return allofmp3.route(catalog, req)
+    return _js_page(catalog, req) or allofmp3.not_found(catalog)
+
+
+def _js_page(catalog: DemoCatalog, req: Request) -> Response | None:
     path = req.path
     if path == f"{PREFIX}/":
         links = "".join(f'<li><a href="{PREFIX}/release/{a.id}">{esc(a.artist)} — {esc(a.title)}</a></li>'

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from evidence_crawler.demo import allofmp3, mp3sugar
+from evidence_crawler.demo import allofmp3_js, mp3sugar
 from evidence_crawler.demo.catalog import SHOPS, DemoCatalog
 from evidence_crawler.demo.web import Request, Response
 
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PORTS = {"allofmp3": 8601, "mp3sugar": 8602}
 ROUTES: dict[str, Callable[[DemoCatalog, Request], Response]] = {
-    "allofmp3": allofmp3.route,
+    "allofmp3": allofmp3_js.route,  # the plain shop plus its /js/ twin
     "mp3sugar": mp3sugar.route,
 }
 MAX_BODY = 64 * 1024  # the only bodies are login forms

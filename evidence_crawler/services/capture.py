@@ -64,11 +64,9 @@ def preflight(config: EvidenceConfig, req: CrawlRequest) -> LoadedProfile:
 
 def build_settings(config: EvidenceConfig, capture_id: str, resume: bool, store: LocalStore,
                    log_level: str) -> dict[str, Any]:
-    from scrapy.settings import Settings
+    from evidence_crawler.settings import crawl_settings
 
-    settings = Settings()
-    settings.setmodule("evidence_crawler.settings", priority="project")
-    settings.update(config.scrapy_settings(), priority="cmdline")
+    settings = crawl_settings(config)
     settings.set("EVIDENCE_RESUME_CAPTURE" if resume else "EVIDENCE_CAPTURE_ID", capture_id, priority="cmdline")
     settings.set("LOG_LEVEL", log_level, priority="cmdline")
     return settings

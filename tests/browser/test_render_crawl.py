@@ -5,7 +5,6 @@ with ``render: false`` never starts (or imports) a browser."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import yaml
 
 from evidence_crawler.demo import DemoSite, expected_items
 from tests.browser.conftest import needs_chromium
-from tests.conftest import BIN, PROFILES, ROOT, Cli
+from tests.conftest import PROFILES, ROOT, Cli
 from tests.servers.browserpages import BrowserPages
 
 pytestmark = needs_chromium
@@ -86,14 +85,11 @@ def _chromium_under(pid: int) -> list[psutil.Process]:
     return [k for k in kids if "chrom" in k.name().lower()]
 
 
-def test_browser_killed_mid_render_fails_that_page_cleanly_and_retries_it(tmp_path, write_profile):
+def test_browser_killed_mid_render_fails_that_page_cleanly_and_retries_it(cli, write_profile):
     with BrowserPages(slow_s=8.0) as pages:
         profile = write_profile(f"name: killtest\nstart_urls: ['{pages.url}/slow', '{pages.url}/page']\n"
                                 "follow: []\nrender: all\n")
-        env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0"}
-        proc = subprocess.Popen([str(BIN), "--store", str(tmp_path / "store"), "crawl", str(profile),
-                                 "--allow-private", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=env, cwd=ROOT)
+        proc = cli.start("crawl", str(profile), "--allow-private", "--json")
         killed: list[int] = []
 
         def killer() -> None:
@@ -115,7 +111,7 @@ def test_browser_killed_mid_render_fails_that_page_cleanly_and_retries_it(tmp_pa
     assert summary["state"] == "sealed"
     kinds = [(e["kind"], e["url"].rsplit("/", 1)[1]) for e in summary["errors"]]
     assert ("render_retry", "slow") in kinds and not any(k == "render_failed" for k, _ in kinds)
-    renders = [json.loads(line) for line in (tmp_path / "store" / "captures" / summary["capture_id"]
+    renders = [json.loads(line) for line in (cli.store / "captures" / summary["capture_id"]
                                                            / "artifacts" / "renders.jsonl").read_text().splitlines()]
     by_url = {r["url"].rsplit("/", 1)[1]: r for r in renders}
     assert by_url["slow"]["attempt"] == 2 and "page" in by_url

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 from evidence_crawler.demo import DemoSite
 from tests.bundle.conftest import export
@@ -33,8 +30,7 @@ def test_export_with_diff_adds_diff_member_and_report_section(tsa, tmp_path):
     assert manifest["diff"]["changed"] == 1 and manifest["diff"]["removed"] == 1
     change = diff["changed"][0]["changes"][0]
     assert 'id="diff-changes"' in report and change["after"] in report
-    verify = subprocess.run([str(Path(sys.executable).parent / "evidence-crawler"), "verify", str(out)],
-                            capture_output=True, text=True)
+    verify = cli.run("verify", str(out))
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 

@@ -14,9 +14,6 @@ Every album and every price is compared with the demo catalogue's ground truth, 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,47 +22,15 @@ import pytest
 import yaml
 
 from evidence_crawler.demo import DemoSite, expected_items
+from tests.conftest import CORPUS, PROFILES, Cli
 from tests.servers.static import books_site_fixture
 
-ROOT = Path(__file__).resolve().parents[2]
-PROFILES = ROOT / "evidence_crawler" / "profiles"
-BOOKS = ROOT.parent / "shared" / "corpus" / "books.toscrape.com"
-
-
-def cli_command() -> list[str]:
-    """The installed console script next to this interpreter, else on PATH, else the module itself."""
-    exe = Path(sys.executable).parent / "evidence-crawler"
-    if exe.exists():
-        return [str(exe)]
-    found = shutil.which("evidence-crawler")
-    if found:
-        return [found]
-    return [
-        sys.executable,
-        "-c",
-        "import sys; from evidence_crawler.cli import app; sys.argv[0] = 'evidence-crawler'; app()",
-    ]
-
-
-def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*cli_command(), *args], cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=timeout
-    )
+BOOKS = CORPUS / "books.toscrape.com"
 
 
 def crawl(store: Path, profile: str | Path, start_url: str, *extra: str, timeout: float = 600) -> dict:
-    proc = cli(
-        "--store",
-        str(store),
-        "crawl",
-        str(profile),
-        "--start-url",
-        start_url,
-        "--allow-private",
-        "--json",
-        *extra,
-        timeout=timeout,
-    )
+    proc = Cli(store).run("crawl", str(profile), "--start-url", start_url, "--allow-private", "--json", *extra,
+                          timeout=timeout)
     assert proc.returncode == 0, f"crawl failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
     summary = json.loads(proc.stdout)
     for key in ("capture_id", "pages", "items", "offers", "errors"):
@@ -75,9 +40,7 @@ def crawl(store: Path, profile: str | Path, start_url: str, *extra: str, timeout
 
 
 def items(store: Path, capture_id: str) -> list[dict]:
-    proc = cli("--store", str(store), "items", capture_id)
-    assert proc.returncode == 0, proc.stderr
-    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    rows = Cli(store).items(capture_id)
     for row in rows:
         for key in ("url", "kind", "fields", "offers", "page_sha256"):
             assert key in row, f"item lacks {key!r}: {row}"
@@ -85,7 +48,7 @@ def items(store: Path, capture_id: str) -> list[dict]:
 
 
 def verify(store: Path, capture_id: str) -> None:
-    proc = cli("--store", str(store), "captures", "verify", capture_id)
+    proc = Cli(store).run("captures", "verify", capture_id)
     assert proc.returncode == 0, f"verify failed:\n{proc.stdout}\n{proc.stderr}"
 
 

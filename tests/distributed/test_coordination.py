@@ -5,24 +5,20 @@ the workers' stores, a coordinator that dies is replaced, a cancelled capture st
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from evidence_crawler.demo import DemoSite, expected_items
 from evidence_crawler.distributed.frontier import Frontier, active_captures, connect
+from tests.conftest import PROFILES, Cli
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent / "evidence-crawler"
-PROFILE = ROOT / "evidence_crawler" / "profiles" / "allofmp3-demo.yaml"
+PROFILE = PROFILES / "allofmp3-demo.yaml"
 
 
 def _cli(store: Path, *args: str, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN), "--store", str(store), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    return Cli(store, env).start(*args)
 
 
 def _done(proc: subprocess.Popen) -> dict:
@@ -55,8 +51,7 @@ def _crawl_then_unplug(stores: dict, site: str, redis_url: str, env: dict, tmp_p
 
 def test_parts_in_separate_stores_are_merged_through_s3(tmp_path, redis_url, s3_env, moto_server):
     bucket = moto_server.locked_bucket("parts")
-    env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", "EVIDENCE_S3_BUCKET": bucket,
-           "EVIDENCE_WORKER_HEARTBEAT_S": "0.5", "EVIDENCE_WORKER_DEAD_AFTER_S": "5"}
+    env = {"EVIDENCE_S3_BUCKET": bucket, "EVIDENCE_WORKER_HEARTBEAT_S": "0.5", "EVIDENCE_WORKER_DEAD_AFTER_S": "5"}
     stores = {name: tmp_path / name for name in ("coordinator", "machine-a", "machine-b")}
     with DemoSite("allofmp3") as site:
         coord, parts = _crawl_then_unplug(stores, site.base_url, redis_url, env, tmp_path)
@@ -69,14 +64,13 @@ def test_parts_in_separate_stores_are_merged_through_s3(tmp_path, redis_url, s3_
     manifest = json.loads((stores["coordinator"] / "captures" / cid / "manifest.json").read_text())
     workers_entries = manifest["distributed"]["workers"]
     assert {w["part_store"] for w in workers_entries} == {str(stores[m].resolve()) for m in ("machine-a", "machine-b")}
-    verify = subprocess.run([str(BIN), "--store", str(stores["coordinator"]), "captures", "verify", cid],
-                            capture_output=True, text=True, env=env)
+    verify = Cli(stores["coordinator"], env).run("captures", "verify", cid)
     assert verify.returncode == 0, verify.stderr
     assert summary["archive"]["state"] == "archived"  # and the merged capture itself went to S3 as well
 
 
 def test_unreachable_parts_without_s3_fail_the_merge_clearly(tmp_path, redis_url):
-    env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", "EVIDENCE_S3_BUCKET": ""}
+    env = {"EVIDENCE_S3_BUCKET": ""}
     stores = {name: tmp_path / name for name in ("coordinator", "machine-a", "machine-b")}
     with DemoSite("allofmp3") as site:
         coord, _parts = _crawl_then_unplug(stores, site.base_url, redis_url, env, tmp_path)
@@ -101,16 +95,14 @@ def _crawling(store: Path, site: str, redis_url: str, env: dict, workers: int):
 
 
 def test_a_new_coordinator_takes_over_after_kill_9(tmp_path, redis_url):
-    env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", "EVIDENCE_WORKER_HEARTBEAT_S": "0.5",
-           "EVIDENCE_WORKER_DEAD_AFTER_S": "5"}
+    env = {"EVIDENCE_WORKER_HEARTBEAT_S": "0.5", "EVIDENCE_WORKER_DEAD_AFTER_S": "5"}
     store = tmp_path / "store"
     with DemoSite("allofmp3") as site:
         first, workers = _crawling(store, site.base_url, redis_url, env, workers=2)
         first.kill()  # the coordinator dies; the workers crawl on and then wait, idle
         first.wait()
         cid = next(p.name for p in store.glob("captures/*") if ".part-" not in p.name)
-        status = subprocess.run([str(BIN), "--store", str(store), "crawl-status", cid, "--redis", redis_url,
-                                 "--json"], capture_output=True, text=True, env=env)
+        status = Cli(store, env).run("crawl-status", cid, "--redis", redis_url, "--json")
         assert json.loads(status.stdout)["state"] == "crawling"
         second = _cli(store, "crawl", str(PROFILE), "--redis", redis_url, "--resume", cid, "--json", env=env)
         summary = _done(second)
@@ -118,14 +110,12 @@ def test_a_new_coordinator_takes_over_after_kill_9(tmp_path, redis_url):
             _done(w)
     assert summary["capture_id"] == cid and summary["state"] == "sealed"
     assert summary["items"] == 40 and summary["offers"] == sum(len(i["offers"]) for i in expected_items("allofmp3"))
-    verify = subprocess.run([str(BIN), "--store", str(store), "captures", "verify", cid], capture_output=True,
-                            text=True, env=env)
+    verify = Cli(store, env).run("captures", "verify", cid)
     assert verify.returncode == 0, verify.stderr
 
 
 def test_cancelling_the_coordinator_stops_the_workers(tmp_path, redis_url):
-    env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", "EVIDENCE_DOWNLOAD_DELAY_S": "0.2",
-           "EVIDENCE_CONCURRENCY": "1"}
+    env = {"EVIDENCE_DOWNLOAD_DELAY_S": "0.2", "EVIDENCE_CONCURRENCY": "1"}
     store = tmp_path / "store"
     with DemoSite("allofmp3") as site:
         coord, (worker,) = _crawling(store, site.base_url, redis_url, env, workers=1)

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 from evidence_crawler.distributed.frontier import Frontier, connect
+from tests.conftest import PROFILES
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent / "evidence-crawler"
-PROFILE = ROOT / "evidence_crawler" / "profiles" / "allofmp3-demo.yaml"
+PROFILE = PROFILES / "allofmp3-demo.yaml"
 
 
 def test_unreachable_redis_refused_before_anything_is_made(cli):
@@ -46,11 +41,9 @@ def test_worker_refuses_a_profile_that_does_not_match_its_hash(cli, redis_url):
         frontier.set_state("cancelled")
 
 
-def test_coordinator_sigterm_leaves_a_failed_capture_and_a_cancelled_frontier(tmp_path, redis_url):
-    store = tmp_path / "store"
-    proc = subprocess.Popen([str(BIN), "--store", str(store), "crawl", str(PROFILE), "--allow-private",
-                             "--redis", redis_url, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=os.environ, cwd=ROOT)
+def test_coordinator_sigterm_leaves_a_failed_capture_and_a_cancelled_frontier(cli, redis_url):
+    store = cli.store
+    proc = cli.start("crawl", str(PROFILE), "--allow-private", "--redis", redis_url, "--json")
     deadline = time.monotonic() + 60
     while not list(store.glob("captures/*/state.json")):
         assert time.monotonic() < deadline and proc.poll() is None

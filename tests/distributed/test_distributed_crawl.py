@@ -11,32 +11,28 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import PROFILES, Cli
 from tests.servers.static import BOOKS
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent / "evidence-crawler"
-PROFILE = ROOT / "evidence_crawler" / "profiles" / "books-toscrape.yaml"
-ENV = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", "EVIDENCE_WORKER_HEARTBEAT_S": "0.5",
-       "EVIDENCE_WORKER_DEAD_AFTER_S": "3"}
+PROFILE = PROFILES / "books-toscrape.yaml"
+ENV = {"EVIDENCE_WORKER_HEARTBEAT_S": "0.5", "EVIDENCE_WORKER_DEAD_AFTER_S": "3"}
 
 pytestmark = [pytest.mark.corpus, pytest.mark.timeout(900)]
 
 
 def start(store: Path, *args: str, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN), "--store", str(store), *args], stdout=open(out, "wb"),
-                            stderr=open(out.with_suffix(".err"), "wb"), env=ENV, cwd=ROOT)
+    return Cli(store, ENV).start(*args, stdout=open(out, "wb"), stderr=open(out.with_suffix(".err"), "wb"),
+                                 text=False)
 
 
 def run(store: Path, *args: str, expect: int = 0) -> subprocess.CompletedProcess:
-    proc = subprocess.run([str(BIN), "--store", str(store), *args], capture_output=True, text=True, env=ENV,
-                          cwd=ROOT, timeout=600)
+    proc = Cli(store, ENV).run(*args)
     assert proc.returncode == expect, f"{args}: exit {proc.returncode}\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
     return proc
 
