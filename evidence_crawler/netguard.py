@@ -19,15 +19,42 @@ class Resolution:
     refused: str | None  # why, or None when every address is public
 
 
+# Cloud metadata services (AWS/GCP/Azure, AWS over IPv6, Alibaba): a crawler that reaches one can read the
+# machine's credentials. Refused always, like the other labels outside ALLOWABLE.
+METADATA = frozenset(ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200"))
+CGNAT = ipaddress.ip_network("100.64.0.0/10")  # shared address space (RFC 6598): an ISP's or a VPN's inside
+BROADCAST = ipaddress.ip_address("255.255.255.255")
+NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known NAT64 prefix: the low 32 bits are an IPv4 address
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one reaches through mapping, NAT64 or 6to4 (a way round the IPv4 checks)."""
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    if ip in NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def classify_address(addr: str) -> str | None:
+    """A label for a non-public address, None for a public one. The never-allowed labels come first:
+    Python counts 0.0.0.0, 240/4 and 255.255.255.255 as ``is_private`` too, and --allow-private must not
+    open them."""
     ip = ipaddress.ip_address(addr.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    for attr, label in (("is_loopback", "loopback"), ("is_link_local", "link-local"),
-                        ("is_private", "private"), ("is_multicast", "multicast"),
-                        ("is_unspecified", "unspecified"), ("is_reserved", "reserved")):
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = _embedded_ipv4(ip) or ip
+    if ip in METADATA:
+        return "metadata"
+    if ip == BROADCAST:
+        return "broadcast"
+    # loopback before reserved: Python files ::1 under the reserved ::/8 as well
+    for attr, label in (("is_unspecified", "unspecified"), ("is_loopback", "loopback"),
+                        ("is_reserved", "reserved"), ("is_multicast", "multicast"),
+                        ("is_link_local", "link-local"), ("is_private", "private")):
         if getattr(ip, attr):
             return label
+    if ip in CGNAT:
+        return "private"
     return None
 
 
@@ -41,8 +68,8 @@ def resolve(host: str, port: int | None = None) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
-# --allow-private opens loopback and private ranges (a demo shop, an intranet mirror) but never
-# link-local (169.254.169.254 is the cloud metadata service), multicast, unspecified or reserved.
+# --allow-private opens loopback and private ranges (a demo shop, an intranet mirror, CGNAT) but never metadata,
+# link-local, multicast, broadcast, unspecified or reserved.
 ALLOWABLE = {"loopback", "private"}
 
 

@@ -2,23 +2,32 @@
 
 Validation errors name the file, the YAML line and the field, because the people who write profiles
 are investigators, not developers. Selectors and regexes are compiled here, at load time, so a typo
-fails before any request is sent.
+fails before any request is sent. A profile may come from anyone (a colleague, a mail attachment): its size,
+field count, aliases and nesting are bounded (:mod:`.yamlbounds`), and its regexes run on RE2, whose
+matching time is linear in the URL, so no pattern can hang a crawl.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
+import re2
 import yaml
 from parsel import Selector
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from evidence_crawler.hashing import sha256_hex
+from evidence_crawler.yamlbounds import MAX_PROFILE_BYTES, YamlTooLarge, check_bounds
 
 XPATH_PREFIX = "xpath:"
+MAX_REGEX_CHARS = 1000
+REGEX_MAX_MEM = 8 << 20  # bytes RE2 may use for one compiled pattern
+# EXSLT regex functions (parsel registers the ``re`` prefix) run on Python's backtracking engine
+_XPATH_REGEX = re.compile(r"\bre:(test|match|replace)\s*\(")
 
 
 class ProfileError(ValueError):
@@ -28,6 +37,9 @@ class ProfileError(ValueError):
 def check_selector(expr: str) -> str:
     """Compile a CSS (``::text``/``::attr(x)`` allowed) or ``xpath:`` selector against an empty page."""
     probe = Selector(text="<html><body></body></html>")
+    if expr.startswith(XPATH_PREFIX) and _XPATH_REGEX.search(expr):
+        raise ValueError(f"XPath regex functions (re:test, re:match, re:replace) are not allowed in {expr!r}: "
+                         "they have no time bound; use item_pages or a plain XPath")
     try:
         if expr.startswith(XPATH_PREFIX):
             probe.xpath(expr[len(XPATH_PREFIX):])
@@ -36,6 +48,26 @@ def check_selector(expr: str) -> str:
     except Exception as exc:  # parsel raises several unrelated types for bad expressions
         raise ValueError(f"bad selector {expr!r}: {exc}") from None
     return expr
+
+
+@functools.lru_cache(maxsize=64)
+def compile_linear(pattern: str) -> re2._Regexp:
+    """Compile ``pattern`` with RE2 (linear-time matching); ValueError for what RE2 cannot take."""
+    if len(pattern) > MAX_REGEX_CHARS:
+        raise ValueError(f"regex longer than {MAX_REGEX_CHARS} characters")
+    try:  # a syntax error reads best in Python's words (compiling is cheap; matching is what backtracks)
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"bad regex {pattern!r}: {exc}") from None
+    opts = re2.Options()
+    opts.log_errors = False  # RE2 would print to stderr besides raising
+    opts.max_mem = REGEX_MAX_MEM
+    try:
+        return re2.compile(pattern, opts)
+    except re2.error as exc:
+        why = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ValueError(f"regex {pattern!r} is not supported by the linear-time engine (RE2: {why}); "
+                         "lookarounds and backreferences cannot be used") from None
 
 
 def _http_url(url: str) -> str:
@@ -116,11 +148,12 @@ class SiteProfile(BaseModel):
     @classmethod
     def _regex(cls, v: str | None) -> str | None:
         if v is not None:
-            try:
-                re.compile(v)
-            except re.error as exc:
-                raise ValueError(f"bad regex {v!r}: {exc}") from None
+            compile_linear(v)
         return v
+
+    def item_pages_regex(self) -> re2._Regexp | None:
+        """The RE2-compiled ``item_pages`` (what the spider matches URLs with), or None."""
+        return compile_linear(self.item_pages) if self.item_pages is not None else None
 
     @model_validator(mode="after")
     def _defaults(self) -> SiteProfile:
@@ -187,8 +220,11 @@ def _locate(lines: dict[tuple, int], loc: tuple) -> int | None:
 
 def parse_profile(text: str, source: str = "<profile>") -> SiteProfile:
     try:
+        check_bounds(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except YamlTooLarge as exc:
+        raise ProfileError(f"{source}:{exc.line}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
@@ -214,9 +250,12 @@ def parse_profile(text: str, source: str = "<profile>") -> SiteProfile:
 def load_profile(path: str | Path) -> LoadedProfile:
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        with p.open("rb") as f:
+            raw = f.read(MAX_PROFILE_BYTES + 1)
     except OSError as exc:
         raise ProfileError(f"{p}: cannot read profile: {exc.strerror}") from None
+    if len(raw) > MAX_PROFILE_BYTES:
+        raise ProfileError(f"{p}: profile is larger than {MAX_PROFILE_BYTES} bytes; refused")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -2,6 +2,8 @@
 
 Runs early in ``process_request`` (priority 50), so redirects (which come back as new requests) are
 checked too; ``process_response`` re-checks the address actually connected to (DNS rebinding).
+A redirect out of ``allowed_domains`` is dropped by Scrapy's offsite filter when it is scheduled, silently;
+``request_scheduled`` records it as an ``off_site_redirect`` error, so the capture says what it did not follow.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import socket
 from urllib.parse import urlsplit
 
+from scrapy import signals
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
 
 from evidence_crawler.netguard import REFUSAL_HINT, check_destination, refusal
@@ -27,7 +31,19 @@ class DestinationGuardMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        guard = cls(crawler)
+        crawler.signals.connect(guard.note_off_site_redirect, signal=signals.request_scheduled)
+        return guard
+
+    def note_off_site_redirect(self, request, spider=None) -> None:
+        hops = request.meta.get("redirect_urls")
+        session = getattr(self.crawler, "evidence_session", None)
+        if not hops or session is None or request.dont_filter or request.meta.get("allow_offsite"):
+            return
+        offsite = self.crawler.get_downloader_middleware(OffsiteMiddleware)
+        if offsite is not None and not offsite.should_follow(request, self.crawler.spider):
+            session.record_error(request.url, "off_site_redirect", f"{hops[-1]} redirects to {request.url}, "
+                                 f"outside allowed_domains {list(self.crawler.spider.allowed_domains)}; not followed")
 
     def _check(self, host: str, port: int | None) -> str | None:
         if host not in self._verdicts:

@@ -15,6 +15,8 @@ fi
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 command -v openssl >/dev/null || need+=(openssl)  # the local test TSA (`openssl ts -reply`), VERIFY.txt steps
 command -v redis-server >/dev/null || need+=(redis-server)  # distributed crawling tests and bench (own port)
+command -v unshare >/dev/null || need+=(util-linux)  # WebRTC test: renders in a network namespace of its own
+command -v ip >/dev/null || need+=(iproute2)  # ... brings its loopback up
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "note: missing ${need[*]}: browser capture and its tests need them." >&2

@@ -68,7 +68,7 @@ class StorefrontSpider(scrapy.Spider):
         self.allowed_domains = list(self.profile.allowed_domains)
         self.max_pages = int(max_pages) if max_pages else self.profile.limits.max_pages
         self.max_parse_bytes = EvidenceConfig.model_fields["max_parse_bytes"].default  # from_crawler: the setting
-        self.item_re = re.compile(self.profile.item_pages) if self.profile.item_pages else None
+        self.item_re = self.profile.item_pages_regex()
         # scope is checked by _in_scope: LinkExtractor's allow_domains compares netlocs, so ports break it
         self._links = LinkExtractor(tags=("a", "area"), attrs=("href",), unique=True)
         self._scheduled: set[str] = set()

@@ -1,8 +1,11 @@
 """Which Chromium to launch: Playwright's own build when installed, else a system Chromium.
 
-Debian's ``chromium`` works through ``executable_path``. The launch flags switch off Chromium's own
-background traffic (updates, sync, safe-browsing lists): on a capture machine that traffic would be
-refused or, worse, mixed into what the operator thinks the page did.
+Debian's ``chromium`` works through ``executable_path``, but ``/usr/bin/chromium`` is a shell wrapper that
+adds ``--enable-remote-extensions --load-extension=...`` and Google API keys, and with them an extension
+update check (``update.googleapis.com``) on every launch: the binary it wraps is launched instead. The
+launch flags (Playwright's defaults, which already include ``--disable-background-networking`` and
+``--disable-component-update``, plus ours) switch off Chromium's own background traffic: on a capture
+machine that traffic would be refused or, worse, mixed into what the operator thinks the page did.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from pathlib import Path
 DEAD_PROXY = "--proxy-server=http://127.0.0.1:9"
 LAUNCH_ARGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync", DEAD_PROXY,
-               "--force-webrtc-ip-handling-policy=disable_non_proxied_udp", "--dns-prefetch-disable")
+               "--force-webrtc-ip-handling-policy=disable_non_proxied_udp", "--dns-prefetch-disable",
+               "--disable-domain-reliability", "--disable-client-side-phishing-detection", "--no-pings")
 SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 HOW_TO_GET_ONE = ("no Chromium found: install one with `apt-get install chromium` (Debian/Ubuntu, as root) "
                   "or `playwright install chromium`, or set EVIDENCE_CHROMIUM=/path/to/chrome")
@@ -45,6 +49,18 @@ def _playwright_chromium() -> str | None:
     return next((str(c) for c in candidates if os.access(c, os.X_OK)), None)
 
 
+def _unwrapped(path: str, name: str) -> str:
+    """The binary behind a distribution's launcher script (Debian: ``/usr/bin/chromium`` runs
+    ``/usr/lib/chromium/chromium``); any other path is launched as found."""
+    if os.path.realpath(path) != f"/usr/bin/{name}":
+        return path
+    with open(path, "rb") as f:
+        if f.read(2) != b"#!":
+            return path
+    real = Path("/usr/lib") / name / name
+    return str(real) if os.access(real, os.X_OK) else path
+
+
 def locate_chromium(explicit: str | None = None) -> BrowserBinary:
     """``explicit`` (EVIDENCE_CHROMIUM) wins; then Playwright's Chromium; then one on PATH."""
     if explicit:
@@ -57,5 +73,5 @@ def locate_chromium(explicit: str | None = None) -> BrowserBinary:
     for name in SYSTEM_NAMES:
         found = shutil.which(name)
         if found:
-            return BrowserBinary(found, "system")
+            return BrowserBinary(_unwrapped(found, name), "system")
     raise BrowserNotFound(HOW_TO_GET_ONE)

@@ -26,6 +26,7 @@ from evidence_crawler.browser.options import RenderOptions
 from evidence_crawler.browser.route import BrowserRequest, Fetch, Fetched, FetchRefused, Router, quietly
 from evidence_crawler.browser.stitch import DOC_SIZE_JS, capture_png, full_page_png
 from evidence_crawler.browser.waits import PageCalls, RenderHung, auto_scroll, network_idle
+from evidence_crawler.browser.webrtc import WebRTCRecorder
 from evidence_crawler.timeutil import iso
 
 __all__ = ["BrowserRequest", "Fetch", "Fetched", "FetchRefused", "RenderHung", "RenderResult", "render_page"]
@@ -59,6 +60,7 @@ class RenderResult:
     downloads: list[dict[str, Any]] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     websockets: list[dict[str, Any]] = field(default_factory=list)  # refused, never connected
+    webrtc: dict[str, Any] = field(default_factory=dict)  # APIs disabled, attempts to use them (:mod:`.webrtc`)
     rendered_at: str = ""  # UTC, when the render started
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step, and "total"
 
@@ -68,7 +70,8 @@ class RenderResult:
                 "partial": bool(self.partial), "partial_reasons": self.partial, "actions": self.actions,
                 "screenshot": self.screenshot, "requests": self.requests, "dialogs": self.dialogs,
                 "popups": self.popups, "downloads": self.downloads, "page_errors": self.page_errors,
-                "websockets": self.websockets, "rendered_at": self.rendered_at, "timings": self.timings}
+                "websockets": self.websockets, "webrtc": self.webrtc, "rendered_at": self.rendered_at,
+                "timings": self.timings}
 
 
 def _watch(context, page, result: RenderResult) -> None:
@@ -129,7 +132,9 @@ async def render_page(context, url: str, doc: Fetched | None, fetch: Fetch, opts
     result = RenderResult(url=url, rendered_at=iso())
     lap = _Laps(result.timings)
     router = Router(url, result.requests, result.websockets, doc, fetch)
-    await asyncio.gather(context.route("**/*", router), context.route_web_socket("**/*", router.block_websocket))
+    webrtc = WebRTCRecorder()
+    await asyncio.gather(context.route("**/*", router), context.route_web_socket("**/*", router.block_websocket),
+                         webrtc.install(context))
     page = await context.new_page()
     try:
         _watch(context, page, result)
@@ -175,6 +180,7 @@ async def render_page(context, url: str, doc: Fetched | None, fetch: Fetch, opts
             result.pdf = await calls(lambda: page.pdf(print_background=True), "PDF")
             lap("pdf")
     finally:
+        result.webrtc = webrtc.record()
         await quietly(page.close())
     lap.total()
     return result

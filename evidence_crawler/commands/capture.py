@@ -1,7 +1,8 @@
 """``evidence-crawler capture URL``: one page, rendered in Chromium, sealed like a crawl.
 
-Exit codes as ``crawl``: 0 sealed (a partial render is sealed too, and says so), 1 not sealed, 2 refused
-before anything was fetched (bad URL, private address without ``--allow-private``, no Chromium).
+Exit codes as ``crawl``: 0 sealed (a partial render is sealed too, and says so), 1 not sealed or sealed with
+no page (the capture is kept: it records the attempt and its errors, but it is not the page asked for),
+2 refused before anything was fetched (bad URL, private address without ``--allow-private``, no Chromium).
 """
 
 from __future__ import annotations
@@ -52,3 +53,6 @@ def capture(ctx: typer.Context, url: Annotated[str, typer.Argument(help="the pag
     if summary.get("state") != "sealed":
         fail(f"capture {summary['capture_id']} is {summary.get('state')}, not sealed: "
              f"{summary.get('reason', 'interrupted')}", 1)
+    if not summary["pages"]:
+        first = summary["errors"][0]["message"] if summary["errors"] else "no response"
+        fail(f"capture {summary['capture_id']} sealed 0 pages: nothing was fetched ({first})", 1)

@@ -21,6 +21,8 @@ from evidence_crawler.models import CaptureManifest
 from evidence_crawler.profile import LoadedProfile, check_http_url, parse_profile
 from evidence_crawler.services.capture import CaptureRefused, CrawlRequest, run_crawl
 
+IPV6_RESOLVER = "scrapy.resolver.CachingHostnameResolver"  # getaddrinfo: IPv4 and IPv6, literals included
+
 
 @dataclass(frozen=True)
 class CaptureOptions:
@@ -29,8 +31,9 @@ class CaptureOptions:
     timeout_s: float = 30.0
 
     def scrapy_settings(self) -> dict[str, Any]:
+        # Scrapy's default resolver is gethostbyname (IPv4 only): ``http://[::1]:8000/`` failed as a DNS error
         return {"EVIDENCE_RENDER_WAIT": self.wait_selector or "", "EVIDENCE_RENDER_SCROLL": self.scroll,
-                "EVIDENCE_RENDER_TIMEOUT_S": self.timeout_s}
+                "EVIDENCE_RENDER_TIMEOUT_S": self.timeout_s, "DNS_RESOLVER": IPV6_RESOLVER}
 
 
 def one_page_profile(url: str) -> LoadedProfile:
