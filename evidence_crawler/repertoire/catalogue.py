@@ -68,7 +68,10 @@ def to_work(row: int, values: dict[str, str]) -> Work:
     if kind not in ("album", "track"):
         raise ValueError(f"kind {values['kind']!r} is not album or track")
     isrc = normalise_isrc(values["isrc"]) if values.get("isrc") else None
-    upc = normalise_gtin(values["upc"]) if values.get("upc") else None
+    upc = values.get("upc")
+    if upc and upc.isdigit() and len(upc) == 11:
+        upc = "0" + upc  # a spreadsheet kept the UPC as a number and dropped its leading zero
+    upc = normalise_gtin(upc) if upc else None
     if not (values.get("artist") and values.get("title")) and not (isrc or upc):
         raise ValueError("neither artist and title nor an isrc/upc")
     year = None
@@ -130,11 +133,10 @@ def read_works(path: Path, limits: CatalogueLimits = CatalogueLimits(),
             key = json.dumps([normalise_artist(work.artist), normalise_title(work.title), work.kind, work.isrc,
                               work.upc], ensure_ascii=False)
             digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
-            first = seen.execute("SELECT row FROM k WHERE digest = ?", (digest,)).fetchone()
-            if first:
-                yield RowProblem(file=str(path), row=row, reason=f"duplicate of row {first[0]}")
+            if seen.execute("INSERT OR IGNORE INTO k VALUES (?, ?)", (digest, row)).rowcount == 0:
+                first = seen.execute("SELECT row FROM k WHERE digest = ?", (digest,)).fetchone()[0]
+                yield RowProblem(file=str(path), row=row, reason=f"duplicate of row {first}")
                 continue
-            seen.execute("INSERT INTO k VALUES (?, ?)", (digest, row))
             yield work
     finally:
         seen.close()

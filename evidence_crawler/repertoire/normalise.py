@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from evidence_crawler.repertoire.translit import skeletons
+from evidence_crawler.repertoire.translit import LATIN_SPECIAL, skeletons
 
 EDITION_WORDS = (
     r"remaster(?:ed)?|re-?master(?:ed)?|deluxe|edition|expanded|anniversary|bonus(?: tracks?)?|version|mono|"
@@ -29,7 +29,11 @@ ARTIST_JOINERS_RE = re.compile(r"[&+,/]")
 JOINER_WORDS = frozenset({"and", "et", "und", "и", "i", "y", "та", "і"})  # "Король и Шут" = "Korol' i Shut"
 THE_RE = re.compile(r"^the\s+|,\s*the$", re.IGNORECASE)
 PUNCT_RE = re.compile(r"[^\w\s]|_")
-APOSTROPHES = str.maketrans("", "", "'’‘`ʼ´")
+# str.translate with a dict is slow (a Python lookup per character); these are regexes and str.replace
+APOSTROPHES_RE = re.compile("['’‘`ʼ´]")
+LATIN_SPECIAL_RE = re.compile("[" + "".join(LATIN_SPECIAL) + "]")
+PROTECT = (("й", "\x01"), ("ї", "\x02"), ("ў", "\x03"))  # Cyrillic letters that NFKD would split in two
+COMBINING_RE = re.compile(r"[\u0300-\u036f]")
 
 
 def exact(text: str | None) -> str:
@@ -37,23 +41,24 @@ def exact(text: str | None) -> str:
 
 
 def _fold_case_marks(text: str, keep_marks: bool) -> str:
-    """Case-fold, drop Latin diacritics (Mylène → mylene), ё → е; Cyrillic letters otherwise kept (й stays й).
+    """Case-fold, drop Latin diacritics (Mylène → mylene), ё → е; other Cyrillic letters kept (й stays й).
 
     ``keep_marks`` keeps the Latin diacritics: the transliteration step needs them (ISO 9 writes щ as ŝ).
     """
-    out = []
-    for ch in unicodedata.normalize("NFC", text).casefold():
-        if "\u0400" <= ch <= "\u04ff":
-            out.append("е" if ch == "ё" else ch)
-        elif keep_marks:
-            out.append(ch)
-        else:
-            out.append("".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)))
-    return "".join(out)
+    text = unicodedata.normalize("NFC", text).casefold().replace("ё", "е")
+    if keep_marks or text.isascii():
+        return text
+    text = LATIN_SPECIAL_RE.sub(lambda m: LATIN_SPECIAL[m.group()], text)
+    for letter, stand_in in PROTECT:
+        text = text.replace(letter, stand_in)
+    text = COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
+    for letter, stand_in in PROTECT:
+        text = text.replace(stand_in, letter)
+    return text
 
 
 def _words(text: str) -> str:
-    return " ".join(PUNCT_RE.sub(" ", text.translate(APOSTROPHES)).split())
+    return " ".join(PUNCT_RE.sub(" ", APOSTROPHES_RE.sub("", text)).split())
 
 
 def _is_edition_note(inner: str) -> bool:
