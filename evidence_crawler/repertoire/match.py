@@ -110,12 +110,15 @@ class WorkIndex:
         self.artist_ids: dict[str, int] = {}
         self.artist_works: list[list[int]] = []
         self.titles: list[str] = []
+        artist_keys: dict[str, tuple[str, tuple[str, ...]]] = {}  # a catalogue repeats each artist many times
         for i, w in enumerate(works):
             for code in (w.isrc, w.upc):
                 if code:
                     self.by_code[code].append(i)
-            na, nt = normalise_artist(w.artist), normalise_title(w.title)
-            sas, sts = artist_skeletons(w.artist), title_skeletons(w.title)
+            artist = w.artist or ""
+            if artist not in artist_keys:
+                artist_keys[artist] = normalise_artist(artist), artist_skeletons(artist)
+            (na, sas), nt, sts = artist_keys[artist], normalise_title(w.title), title_skeletons(w.title)
             self.titles.append(sts[0])
             if not (w.artist and w.title):
                 continue

@@ -60,12 +60,15 @@ def has_cyrillic(text: str) -> bool:
     return CYRILLIC_RE.search(text) is not None
 
 
+LATIN_SPECIAL_RE = re.compile("[" + "".join(LATIN_SPECIAL) + "]")
+COMBINING_RE = re.compile(r"[\u0300-\u036f]")
+
+
 def _strip_marks(text: str) -> str:
-    out = []
-    for ch in text:
-        ch = LATIN_SPECIAL.get(ch, ch)
-        out.append("".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)))
-    return "".join(out)
+    if text.isascii():
+        return text
+    text = LATIN_SPECIAL_RE.sub(lambda m: LATIN_SPECIAL[m.group()], text)
+    return COMBINING_RE.sub("", unicodedata.normalize("NFKD", text))
 
 
 def fold(latin: str) -> str:
