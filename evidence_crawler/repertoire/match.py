@@ -33,6 +33,7 @@ from evidence_crawler.repertoire.normalise import (
 from evidence_crawler.repertoire.records import Frozen, Work
 
 Method = Literal["code", "exact", "normalised", "transliterated", "fuzzy"]
+MAX_TEXT = 500  # characters of a shop's artist/title used for matching: fuzzy scoring is quadratic in length
 P2P_SUFFIX_RE = re.compile(r"\.(?:rar|zip|7z|torrent|mp3|flac|ape|wav|m4a|ogg|iso|cue)$", re.IGNORECASE)
 
 
@@ -83,9 +84,9 @@ def item_keys(item: Item, mapping: FieldMapping) -> ItemKeys:
     title = f.get(mapping.title) or (P2P_SUFFIX_RE.sub("", str(f.get("name") or "")) if item.kind == "p2p" else None)
     artist = f.get(mapping.artist)
     if title and not artist:
-        artist, title = split_artist_title(str(title))
+        artist, title = split_artist_title(str(title)[:2 * MAX_TEXT])
     kind = str(f.get(mapping.kind) or "").casefold()
-    return ItemKeys(artist=str(artist) if artist else None, title=str(title) if title else None,
+    return ItemKeys(artist=str(artist)[:MAX_TEXT] if artist else None, title=str(title)[:MAX_TEXT] if title else None,
                     isrc=item_isrc(f.get(mapping.isrc)), gtin=item_gtin(f.get(mapping.upc) or f.get(mapping.ean)),
                     kind=kind if kind in ("album", "track") else None)
 

@@ -199,3 +199,22 @@ def test_a_file_that_is_neither_csv_nor_xlsx_is_one_error(tmp_path):
     with pytest.raises(CatalogueError) as exc:
         load_catalogue(path)
     assert "not a readable XLSX" in one_line(exc, path)
+
+
+def test_xlsx_member_lying_about_its_size_stops_there_and_is_refused(tmp_path):
+    path = tmp_path / "lying.xlsx"
+    book = openpyxl.Workbook()
+    for i in range(2000):
+        book.active.append([f"Artist {i}", f"Title {i}"])
+    book.save(path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    central = data.index(b"PK\x01\x02")  # central directory entries; find the sheet's
+    while data[central + 46:central + 46 + len(info.filename)] != info.filename.encode():
+        central = data.index(b"PK\x01\x02", central + 4)
+    data[central + 24:central + 28] = (64).to_bytes(4, "little")  # declared uncompressed size: 64 bytes
+    path.write_bytes(bytes(data))
+    with pytest.raises(CatalogueError) as exc:
+        load_catalogue(path)
+    assert "Bad CRC-32" in one_line(exc, path)

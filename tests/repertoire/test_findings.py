@@ -1,6 +1,7 @@
 """Matching a few items end to end into findings: methods, review flags, prices, WARC links, same bytes."""
 
 import json
+import time
 
 import pytest
 
@@ -118,3 +119,10 @@ def test_bad_fx_rates_are_one_line_errors(spec, why):
 def test_one_pair_given_twice_with_different_rates_is_refused():
     with pytest.raises(ValueError, match="given twice"):
         parse_fx(["USD:EUR=0.92", "usd:eur=0.93"])
+
+
+def test_a_huge_shop_title_is_bounded_not_scored_whole():
+    huge = item(9, {"artist": "Zemfira", "title": "Vendetta " + "la " * 300_000})
+    started = time.perf_counter()
+    result = match_items(WorkIndex(WORKS), [huge])
+    assert time.perf_counter() - started < 5 and not [c for c in result.candidates if not c.review]
