@@ -39,6 +39,7 @@ bench: setup
 	$(PY) bench/verify.py                     # bundle verify vs openssl dgst -sha256 (>= 200 MB bundle)
 	$(PY) bench/browser.py --captures $(BENCH_CAPTURES)  # browser capture vs bare Playwright
 	$(PY) bench/distributed.py                # pages/s: local crawl, 1 and 2 Redis workers
+	$(PY) bench/match.py                      # repertoire: 100k works x 20k items, blocked vs naive all-pairs
 
 # Re-resolve pinned versions after editing pyproject.toml dependencies.
 lock:
