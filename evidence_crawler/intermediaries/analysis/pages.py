@@ -28,26 +28,27 @@ class CapturedPage(Frozen):
     rendered_hosts: tuple[str, ...] = ()  # hosts the browser contacted while rendering (render records)
 
 
-_SOURCES = (("//a[@href]", "a", "@href"), ("//area[@href]", "a", "@href"), ("//img[@src]", "img", "@src"),
-            ("//script[@src]", "script", "@src"), ("//iframe[@src]", "iframe", "@src"),
-            ("//form[@action]", "form", "@action"), ("//link[@href]", "link", "@href"))
+_SOURCES = {"a": "href", "area": "href", "img": "src", "script": "src", "iframe": "src", "form": "action",
+            "link": "href"}
 
 
 def page_from_html(url: str, sha256: str, html: str, headers: tuple[tuple[str, str], ...] = (),
                    tls_chain_der: tuple[bytes, ...] = (), rendered_hosts: tuple[str, ...] = ()) -> CapturedPage:
-    """Visible text and every outgoing reference (links, images with their alt text, scripts, frames, forms)."""
-    sel = Selector(text=html[:MAX_TEXT_CHARS] or "<html></html>")
+    """Visible text and every outgoing reference (links, images with their alt text, scripts, frames, forms).
+
+    Walks parsel's lxml tree once with the element API: per-node XPath calls cost ~40x more on big pages.
+    """
+    root = Selector(text=html[:MAX_TEXT_CHARS] or "<html></html>").root
     links: list[PageLink] = []
-    for xpath, tag, attr in _SOURCES:
-        for node in sel.xpath(xpath):
-            if len(links) >= MAX_LINKS:
-                break
-            target = (node.xpath(attr).get() or "").strip()
-            label = " ".join(node.xpath("string(.)").get("").split()) if tag == "a" else (
-                node.xpath("@alt").get() or node.xpath("@title").get() or "")
-            if target and not target.lower().startswith(("javascript:", "data:")):
-                links.append(PageLink(url=urljoin(url, target), text=label.strip()[:300], tag=tag))
-    text = " ".join(" ".join(sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()
-                             ).split())
+    for node in root.iter(*_SOURCES):
+        target = (node.get(_SOURCES[node.tag]) or "").strip()
+        if not target or target.lower().startswith(("javascript:", "data:")):
+            continue
+        tag = "a" if node.tag == "area" else node.tag
+        label = " ".join(node.text_content().split()) if tag == "a" else (node.get("alt") or node.get("title") or "")
+        links.append(PageLink(url=urljoin(url, target), text=label.strip()[:300], tag=tag))
+        if len(links) >= MAX_LINKS:
+            break
+    text = " ".join(" ".join(root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")).split())
     return CapturedPage(url=url, sha256=sha256, headers=headers, text=text, links=tuple(links),
                         tls_chain_der=tls_chain_der, rendered_hosts=rendered_hosts)

@@ -10,6 +10,7 @@ their bare digit patterns also match order numbers.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -21,6 +22,7 @@ from evidence_crawler.intermediaries.records import Frozen
 
 EXCERPT_CHARS = 60
 MAX_PER_METHOD = 10  # findings of one method on one page (the first ones are enough to prove it)
+MAX_CANDIDATES = 200  # address-shaped strings checked per page (a hostile page can hold millions)
 
 
 class PaymentFinding(Frozen):
@@ -63,18 +65,18 @@ def _excerpt(text: str, start: int, end: int) -> str:
     return " ".join(text[max(0, start - EXCERPT_CHARS): end + EXCERPT_CHARS].split())
 
 
-def _host_matches(url: str, suffixes: tuple[str, ...]) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
+def _host_matches(host: str, suffixes: tuple[str, ...]) -> bool:
     return any(host == s or host.endswith("." + s) for s in suffixes)
 
 
 def _link_findings(page: CapturedPage, link: PageLink):
-    basename = unquote(urlsplit(link.url).path.rsplit("/", 1)[-1])
+    parts = urlsplit(link.url)
+    host, basename = (parts.hostname or "").lower(), unquote(parts.path.rsplit("/", 1)[-1])
     for method, name, text_rx, hosts, image_rx in _COMPILED:
         if link.tag == "img" and (image_rx.search(basename) or text_rx.search(link.text)):
             yield PaymentFinding(method=method, name=name, page_url=page.url, page_sha256=page.sha256,
                                  found_in="image", excerpt=link.text, url=link.url)
-        elif link.tag != "img" and (_host_matches(link.url, hosts) or (link.tag == "a" and text_rx.search(link.text))):
+        elif link.tag != "img" and (_host_matches(host, hosts) or (link.tag == "a" and text_rx.search(link.text))):
             yield PaymentFinding(method=method, name=name, page_url=page.url, page_sha256=page.sha256,
                                  found_in="link", excerpt=link.text, url=link.url)
     if link.url.lower().startswith("bitcoin:"):
@@ -95,16 +97,16 @@ def _text_findings(page: CapturedPage):
                                  found_in="text", excerpt=_excerpt(text, m.start(), m.end()))
     for name, rx in _WALLET_NUMBERS.items():
         if name in named:
-            for m in rx.finditer(text):
+            for m in itertools.islice(rx.finditer(text), MAX_CANDIDATES):
                 yield PaymentFinding(method="wallet", name=name, page_url=page.url, page_sha256=page.sha256,
                                      found_in="text", excerpt=_excerpt(text, m.start(), m.end()), detail=m.group(),
                                      check=f"number format, on a page naming {name}")
-    for m in _BTC.finditer(text):
+    for m in itertools.islice(_BTC.finditer(text), MAX_CANDIDATES):
         if bitcoin.is_valid(m.group()):
             yield PaymentFinding(method="crypto", name="Bitcoin", page_url=page.url, page_sha256=page.sha256,
                                  found_in="text", excerpt=_excerpt(text, m.start(), m.end()), detail=m.group(),
                                  check="bitcoin checksum ok")
-    for m in _ETH.finditer(text):
+    for m in itertools.islice(_ETH.finditer(text), MAX_CANDIDATES):
         yield PaymentFinding(method="crypto", name="Ethereum", page_url=page.url, page_sha256=page.sha256,
                              found_in="text", excerpt=_excerpt(text, m.start(), m.end()), detail=m.group(),
                              check="format only (EIP-55 checksum not verified: no Keccak-256 available)")
