@@ -47,6 +47,7 @@ class DnsAnswer(Frozen):
     server: str | None = None  # the one that answered
     record_id: str | None = None  # the WARC response record holding the answer
     target_uri: str
+    error: str | None = None  # why nothing usable came back (the exchanges carry each server's reason)
     exchanges: tuple[DnsExchange, ...] = ()
 
 
@@ -105,9 +106,14 @@ def ask(name: str, rdtype: str, servers: tuple[DnsServer, ...], deadline: Deadli
                              server=server.ip, record_id=ex.record_id, target_uri=ex.target_uri,
                              exchanges=tuple(exchanges))
     last = exchanges[-1] if exchanges else None
+    if last:
+        outcome, error = last.outcome, last.error
+    elif servers:
+        outcome, error = "budget_exhausted", "the intermediaries time budget ran out before this query"
+    else:
+        outcome, error = "dns_error", "no DNS server configured (EVIDENCE_DNS_RESOLVERS empty, no /etc/resolv.conf)"
     return DnsAnswer(name=ascii_name, rdtype=rdtype, target_uri=dns_target_uri(ascii_name, rdtype),
-                     outcome=last.outcome if last else ("budget_exhausted" if servers else "dns_error"),
-                     exchanges=tuple(exchanges))
+                     outcome=outcome, error=error, exchanges=tuple(exchanges))
 
 
 def lookup_names(names: list[str], servers: tuple[DnsServer, ...], deadline: Deadline, query_timeout_s: float,

@@ -83,6 +83,12 @@ def test_the_budget_bounds_a_silent_resolver():
     assert time.monotonic() - start < 2.5
     assert answers[0].outcome == "timeout"
     assert answers[-1].outcome == "budget_exhausted" and answers[-1].exchanges == ()
+    assert "time budget" in answers[-1].error
+
+
+def test_no_configured_server_is_a_recorded_error_not_a_crash():
+    answer = ask(DOMAIN, "A", (), Deadline(1), 1)
+    assert answer.outcome == "dns_error" and "no DNS server configured" in answer.error
 
 
 def test_the_crawl_resolver_returns_addresses_with_their_exchanges(server):
