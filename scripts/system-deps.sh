@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System packages for browser capture: Chromium (rendering, `capture URL`, Chromium PDF printing) and
 # poppler-utils (pdftoppm, used by the tests to check that captured PDFs render); redis-server for the
-# distributed-crawling tests and bench (each starts its own on a free loopback port). Installed from Debian
+# distributed-crawling tests and bench (each starts its own on a free loopback port); dnsmasq-base for the
+# intermediaries tests (a real DNS server with a test zone on a free loopback port). Installed from Debian
 # only when running as root with apt-get and something is missing; otherwise says what to install and
 # carries on (the browser tests then skip with that reason). EVIDENCE_SKIP_SYSTEM_DEPS=1 skips this.
 set -euo pipefail
@@ -17,6 +18,7 @@ command -v openssl >/dev/null || need+=(openssl)  # the local test TSA (`openssl
 command -v redis-server >/dev/null || need+=(redis-server)  # distributed crawling tests and bench (own port)
 command -v unshare >/dev/null || need+=(util-linux)  # WebRTC test: renders in a network namespace of its own
 command -v ip >/dev/null || need+=(iproute2)  # ... brings its loopback up
+[ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null || need+=(dnsmasq-base)  # intermediaries tests: a real DNS server (own port)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "note: missing ${need[*]}: browser capture and its tests need them." >&2
