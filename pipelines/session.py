@@ -224,7 +224,7 @@ class CaptureSession:
     def _count(self, item: dict[str, Any]) -> None:
         if item.get("duplicate_of"):
             return
-        if item.get("kind") == "p2p":
+        if item.get("kind") in ("p2p", "p2p_server"):
             self.p2p_counted += 1
         else:
             self.items_counted += 1
