@@ -2,7 +2,8 @@
 # System packages for browser capture: Chromium (rendering, `capture URL`, Chromium PDF printing) and
 # poppler-utils (pdftoppm, used by the tests to check that captured PDFs render); redis-server for the
 # distributed-crawling tests and bench (each starts its own on a free loopback port); dnsmasq-base for the
-# intermediaries tests (a real DNS server with a test zone on a free loopback port). Installed from Debian
+# intermediaries tests (a real DNS server with a test zone on a free loopback port); uhub,
+# eiskaltdcpp-daemon and rhash for the P2P hub survey tests, librhash for ADC's Tiger hash. Installed from Debian
 # only when running as root with apt-get and something is missing; otherwise says what to install and
 # carries on (the browser tests then skip with that reason). EVIDENCE_SKIP_SYSTEM_DEPS=1 skips this.
 set -euo pipefail
@@ -19,6 +20,9 @@ command -v redis-server >/dev/null || need+=(redis-server)  # distributed crawli
 command -v unshare >/dev/null || need+=(util-linux)  # WebRTC test: renders in a network namespace of its own
 command -v ip >/dev/null || need+=(iproute2)  # ... brings its loopback up
 [ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null || need+=(dnsmasq-base)  # intermediaries tests: a real DNS server (own port)
+command -v uhub >/dev/null || need+=(uhub)  # P2P hub survey tests: a real ADC hub (own config, own port)
+command -v eiskaltdcpp-daemon >/dev/null || need+=(eiskaltdcpp-daemon)  # hub tests: a real DC client sharing files
+command -v rhash >/dev/null || need+=(rhash)  # TTH for the hub tests; pulls librhash (ADC CID = Tiger(PID), p2phub/tiger.py)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "note: missing ${need[*]}: browser capture and its tests need them." >&2

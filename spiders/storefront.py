@@ -27,7 +27,7 @@ from evidence_crawler.charset import choose_encoding
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.extract import extract_fields, extract_offers, select
 from evidence_crawler.failures import classify
-from evidence_crawler.p2p import p2p_links
+from evidence_crawler.p2p import link_kind, p2p_links
 from evidence_crawler.profile import LoadedProfile, check_http_url, load_profile
 from evidence_crawler.schemaorg import schema_org_products
 
@@ -193,7 +193,7 @@ class StorefrontSpider(scrapy.Spider):
                 "record_id": page.record_id if page else None, "fetched_at": page.fetched_at if page else None,
                 "encoding": str(decision)}
         for link in p2p_links(response.selector):
-            yield {**base, "kind": "p2p", "source": "link", "key": link["link"], "fields": link, "offers": []}
+            yield {**base, "kind": link_kind(link), "source": "link", "key": link["link"], "fields": link, "offers": []}
         if self.is_item_page(response.url):
             yield from self._items(response, base)
         if response.meta.get("depth", 0) >= self.profile.limits.max_depth:

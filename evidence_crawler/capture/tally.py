@@ -37,7 +37,7 @@ class ItemTally:
     def count(self, item: dict[str, Any]) -> None:
         if item.get("duplicate_of"):
             return
-        if item.get("kind") == "p2p":
+        if item.get("kind") in ("p2p", "p2p_server"):
             self.p2p += 1
         else:
             self.items += 1

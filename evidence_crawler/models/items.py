@@ -23,7 +23,7 @@ class Offer(BaseModel):
 class Item(Frozen):
     """A line of ``items.jsonl``."""
 
-    kind: Literal["product", "p2p"] = "product"
+    kind: Literal["product", "p2p", "p2p_server", "p2p_hub", "p2p_share"] = "product"
     url: str
     key: str
     fields: dict[str, Any]  # named by the site profile
@@ -32,7 +32,7 @@ class Item(Frozen):
     record_id: str | None = None
     fetched_at: str | None = None
     encoding: str | None = None  # how the page text was decoded, and why (see charset.py)
-    source: Literal["profile", "schema.org", "link"] = "profile"
+    source: Literal["profile", "schema.org", "link", "survey"] = "profile"
     duplicate_of: str | None = None  # URL of an identical item already recorded in this capture
 
     def identity(self) -> tuple[str, str]:

@@ -1,0 +1,95 @@
+"""Hubs that misbehave end the survey cleanly, within bounds, with what was recorded; NMDC against a fixture
+hub (no NMDC hub is packaged in Debian)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from evidence_crawler.p2phub.records import SearchTerm, SurveyLimits, SurveyRequest
+from evidence_crawler.p2phub.replay import replay
+from evidence_crawler.p2phub.survey import survey_hub, warc_records
+from evidence_crawler.p2phub.transcript import parse_transcript
+from evidence_crawler.p2phub.url import parse_hub_url
+from tests.p2phub import fixture_hubs
+from tests.p2phub.fixture_hubs import NMDC_HUB, NMDC_MOTD, NMDC_TOPIC, FixtureHub
+
+LIMITS = SurveyLimits(duration=10, idle=1.5, search_wait=0.5, max_messages=5000, max_users=200,
+                      max_message_bytes=64 * 1024)
+
+
+def survey(hub: FixtureHub, scheme: str = "adc", **kw):
+    request = SurveyRequest(url=parse_hub_url(f"{scheme}://127.0.0.1:{hub.port}"), allow_private=True,
+                            limits=kw.pop("limits", LIMITS), **kw)
+    started = time.monotonic()
+    result = survey_hub(request)
+    return request, result, time.monotonic() - started
+
+
+@pytest.fixture
+def hub(request):
+    server = FixtureHub(getattr(fixture_hubs, request.param))
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize(("hub", "reason"), [("flood", "message_limit"), ("giant", "message_too_large"),
+                                             ("malformed", "malformed"), ("stall", "stalled"),
+                                             ("users", "user_limit"), ("redirect", "redirected")],
+                         indirect=["hub"])
+def test_hostile_hub_ends_the_survey_cleanly_with_what_was_recorded(hub, reason):
+    _, result, took = survey(hub, searches=[SearchTerm(term="x")])
+    assert result.end.reason == reason, result.end
+    assert took < LIMITS.duration
+    assert result.transcript[0].data == b"HSUP ADBASE ADTIGR\n"
+    received = sum(len(m.data) for m in result.transcript if m.direction == "received")
+    assert received <= LIMITS.max_messages * LIMITS.max_message_bytes
+    if reason != "stalled":
+        assert result.hub.name == "Hostile"
+    if reason == "user_limit":
+        assert len(result.users) == LIMITS.max_users
+    if reason == "redirected":
+        assert result.hub.redirects == ["adc://elsewhere.example:411"]
+
+
+@pytest.mark.parametrize("hub", ["flood"], indirect=True)
+def test_endless_hub_stops_at_the_duration_bound(hub):
+    limits = LIMITS.model_copy(update={"duration": 1.0, "max_messages": 10**9, "max_bytes": 10**12})
+    _, result, took = survey(hub, limits=limits, searches=[SearchTerm(term="x")])
+    assert result.end.reason == "duration" and took < 2.5
+
+
+@pytest.fixture
+def nmdc_hub():
+    server = FixtureHub(fixture_hubs.nmdc_hub)
+    yield server
+    server.close()
+
+
+def test_nmdc_hub_survey_reads_hub_users_and_search_results(nmdc_hub):
+    request, result, _ = survey(nmdc_hub, "dchub", nick="surveyor", filelists=1,
+                                searches=[SearchTerm(term="Gruppa krovi", work="Kino - Gruppa krovi")])
+    assert result.end.reason == "completed", result.end
+    assert (result.hub.name, result.hub.topic) == (NMDC_HUB, NMDC_TOPIC)
+    assert any(NMDC_MOTD in line for line in result.hub.motd)
+    alice = next(u for u in result.users if u.nick == "alice")
+    assert (alice.share_size, alice.mode, alice.ip, alice.description) == (180000, "active", "192.0.2.7",
+                                                                            "music lover")
+    assert alice.client_tag == "++ V:0.868,M:A,H:1/0/0,S:3"
+    [hit] = result.hits
+    assert (hit.user, hit.path, hit.size, hit.tth, hit.term, hit.work) == (
+        "alice", "Kino\\Gruppa krovi.mp3", 180000, "KND4PAISRXWKPFWNUC5NJDGCX2ON77YTRMEVWBQ", "Gruppa krovi",
+        "Kino - Gruppa krovi")
+    assert result.filelist_notes == ["file lists are not fetched from NMDC hubs yet (ADC only)"]
+    [record] = warc_records(result)
+    again = replay(request, parse_transcript(record.payload, "hub"), record.headers["WARC-IP-Address"])
+    assert again.hub == result.hub and again.users == result.users
+    assert [(h.path, h.tth, h.term) for h in again.hits] == [(h.path, h.tth, h.term) for h in result.hits]
+
+
+def test_nothing_listening_is_a_connect_failure_not_an_exception():
+    server = FixtureHub(fixture_hubs.stall)
+    server.close()
+    _, result, _ = survey(server)
+    assert result.end.reason == "connect_failed" and result.transcript == []
