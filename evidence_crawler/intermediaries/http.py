@@ -54,7 +54,8 @@ def _destination(host: str, resolve: Resolver, allow_private: bool) -> str:
     for addr in addresses:
         label = netguard.refusal(addr, allow_private)
         if label:
-            raise _Refused(f"{host} resolves to {addr} ({label}); {netguard.REFUSAL_HINT}")
+            hint = netguard.REFUSAL_HINT if label in netguard.ALLOWABLE else "never allowed"
+            raise _Refused(f"{host} resolves to {addr} ({label}); {hint}")
     return addresses[0]
 
 

@@ -158,7 +158,7 @@ def test_a_trickling_server_is_cut_by_the_time_budget(settings_for):
 def test_redirect_to_the_metadata_address_is_refused_without_connecting(settings_for):
     lk = lookup_domain(DOMAIN, *_tools(settings_for("to-metadata/")))
     assert lk.outcome == "refused"
-    assert "169.254.169.254 (link-local)" in lk.error
+    assert "169.254.169.254 (metadata); never allowed" in lk.error
     first, second = lk.exchanges
     assert first.status == 302 and first.redirect_to == "http://169.254.169.254/latest/meta-data/"
     assert second.request_bytes == b"" and second.ip is None

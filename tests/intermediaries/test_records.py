@@ -8,7 +8,7 @@ import dns.message
 from warcio.archiveiterator import ArchiveIterator
 
 from evidence_crawler.intermediaries.records import DnsExchange, HttpExchange, dns_records, http_records, write_records
-from evidence_crawler.warc import Sha256WARCWriter
+from evidence_crawler.warc.recordbuilder import Sha256WARCWriter
 
 
 def _read(specs):

@@ -17,7 +17,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from evidence_crawler.intermediaries.records import write_records
 from evidence_crawler.intermediaries.run import IntermediariesRequest, run
-from evidence_crawler.warc import Sha256WARCWriter, sha256_b32
+from evidence_crawler.warc.digest import warc_digest as sha256_b32
+from evidence_crawler.warc.recordbuilder import Sha256WARCWriter
 from tests.intermediaries.shop_page import payment_page
 from tests.servers.rdap import DOMAIN, DOMAIN_JSON, NETWORK_JSON
 
