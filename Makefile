@@ -26,7 +26,7 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q -p no:cacheprovider
 
-# the same minus the end-to-end tests marked slow (over ~10 s each): a couple of minutes
+# the same minus the end-to-end tests marked slow (browser, Redis, S3, bundles; 5 s and more each): ~2-3 minutes
 test-quick: setup
 	$(PY) -m pytest -q -p no:cacheprovider -m "not slow"
 

@@ -26,6 +26,7 @@ def custody(cli, event: str, capture_id: str | None = None) -> list[dict]:
     return [e for e in lines if e["event"] == event and (capture_id is None or e["capture_id"] == capture_id)]
 
 
+@pytest.mark.slow
 def test_a_sealed_capture_is_archived_write_once_and_verifies(cli, profile, s3_env, moto_server):
     init = cli.json("archive", "init-bucket", "evidence-cli", "--json")
     assert init == {"bucket": "evidence-cli", "endpoint": moto_server.url, "object_lock": True,
@@ -70,6 +71,7 @@ def test_a_sealed_capture_is_archived_write_once_and_verifies(cli, profile, s3_e
     assert cli.run("captures", "verify", cid).returncode == 0
 
 
+@pytest.mark.slow
 def test_endpoint_down_the_capture_seals_queues_and_drains_when_it_returns(cli, profile, s3_env, moto_server):
     bucket = moto_server.locked_bucket()
     env = {"EVIDENCE_S3_BUCKET": bucket, "EVIDENCE_S3_RETRY_BASE_S": "0"}
@@ -89,6 +91,7 @@ def test_endpoint_down_the_capture_seals_queues_and_drains_when_it_returns(cli, 
     assert cli.run("archive", "verify", first["capture_id"], env=env).returncode == 0
 
 
+@pytest.mark.slow
 def test_unlocked_bucket_is_refused_then_allowed_recorded_and_an_overwrite_fails_verify(cli, profile, s3_env,
                                                                                        moto_server):
     bucket = moto_server.plain_bucket()  # versioned, but without Object Lock
@@ -138,6 +141,7 @@ def test_allow_unlocked_set_for_the_crawl_goes_into_the_manifest(cli, profile, s
     assert allowed[0]["data"]["allowed_by"] == "EVIDENCE_S3_ALLOW_UNLOCKED"
 
 
+@pytest.mark.slow
 def test_configuration_errors_are_clear_and_exit_2(cli, profile, s3_env, moto_server, moto_auth_server):
     summary = cli.crawl(profile)  # no bucket configured: nothing queued
     cid = summary["capture_id"]

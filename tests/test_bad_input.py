@@ -217,6 +217,7 @@ def test_p2p_links_become_items(cli, write_profile, hostile_server):
 # --- bodies that try to exhaust memory ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_gzip_bomb_is_refused_but_its_compressed_bytes_are_kept(cli, write_profile, hostile_server,
                                                                 baseline_rss):
     summary, rss = crawl_measured(cli, write_profile(profile(hostile_server, "/gzip-bomb")), FAST)
@@ -315,6 +316,7 @@ def test_deep_trap_is_cut_by_max_depth(cli, write_profile, hostile_server):
 
 
 @pytest.mark.timeout(90)
+@pytest.mark.slow
 def test_stalled_and_slow_servers_time_out_per_attempt(cli, write_profile, hostile_server):
     summary = cli.crawl(write_profile(profile(hostile_server, "/stall", "/slow?s=30")), env=FAST)
     assert_sound(cli, summary)

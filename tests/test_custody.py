@@ -65,15 +65,15 @@ def test_the_chain_starts_at_genesis_and_each_hash_covers_its_own_fields(tmp_pat
 
 def test_an_event_larger_than_the_tail_window_still_links(tmp_path):
     ledger = CustodyLedger(tmp_path)
-    big = ledger.append("e", "cap", blob="x" * 200_000)  # _tail reads backwards in 64 KiB blocks
-    after = ledger.append("e", "cap")
+    big = ledger.append(EventKind.CAPTURE_STARTED, "cap", blob="x" * 200_000)  # _tail reads backwards in 64 KiB blocks
+    after = ledger.append(EventKind.CAPTURE_STARTED, "cap")
     assert after.prev == big.hash and after.seq == 2 and ledger.verify() == []
 
 
 def test_a_torn_last_line_and_a_garbage_line_are_reported_by_line(tmp_path):
     ledger = CustodyLedger(tmp_path)
     for i in range(3):
-        ledger.append("e", "cap", i=i)
+        ledger.append(EventKind.CAPTURE_STARTED, "cap", i=i)
     lines = ledger.path.read_bytes().splitlines(keepends=True)
     ledger.path.write_bytes(b"".join(lines)[:-1])
     assert ledger.verify() == ["custody.jsonl line 3: truncated (no newline)"]
@@ -87,4 +87,4 @@ def test_a_missing_or_empty_ledger_is_an_intact_empty_chain(tmp_path):
     ledger = CustodyLedger(tmp_path)
     assert ledger.verify() == [] and list(ledger.events()) == []
     ledger.path.write_bytes(b"")
-    assert ledger.verify() == [] and ledger.append("e").seq == 1
+    assert ledger.verify() == [] and ledger.append(EventKind.CAPTURE_STARTED).seq == 1

@@ -18,6 +18,7 @@ def _lines(path: Path) -> int:
     return path.read_bytes().count(b"\n") if path.exists() else 0
 
 
+@pytest.mark.slow
 def test_kill_9_leaves_incomplete_capture_that_resumes_without_refetching(cli, write_profile, tmp_path):
     with TinyShop(items=120, delay_s=0.05) as shop:
         profile = write_profile(PROFILE.format(url=shop.base_url))
@@ -55,6 +56,7 @@ def test_kill_9_leaves_incomplete_capture_that_resumes_without_refetching(cli, w
         assert "capture_resumed" in events and events[-1] == "capture_sealed"
 
 
+@pytest.mark.slow
 def test_incomplete_capture_can_be_discarded_and_is_kept_on_disk(cli, write_profile):
     with TinyShop(items=200, delay_s=0.05) as shop:
         profile = write_profile(PROFILE.format(url=shop.base_url))

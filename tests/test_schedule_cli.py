@@ -119,6 +119,7 @@ def test_diff_refuses_unsealed_unknown_and_foreign_captures(cli):
 # ---- runs ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_run_once_records_render_archive_and_export_honestly(cli, write_profile, tmp_path):
     with TinyShop(items=5) as shop:
         profile = write_profile(TINY_PROFILE.format(url=shop.base_url))
@@ -164,6 +165,7 @@ def test_sigterm_interrupts_the_running_capture_cleanly(cli, write_profile):
     try_lock(cli.store / "schedules" / "scheduler.lock").release()  # released: a new scheduler may start
 
 
+@pytest.mark.slow
 def test_restart_coalesces_missed_runs_and_diff_reports_the_changes(cli):
     """Done-when, through the CLI: run, stop, change the shop, stay down, restart, diff the two captures."""
     with DemoSite("allofmp3") as site:

@@ -18,7 +18,7 @@ from warcio.archiveiterator import ArchiveIterator
 from tests.browser.conftest import needs_chromium
 from tests.servers.browserpages import stripe_colour
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 
 def warc_records(captured) -> list:

@@ -24,7 +24,7 @@ from tests.browser.conftest import needs_chromium
 from tests.conftest import ROOT, Cli
 from tests.servers.browserpages import BrowserPages, _html
 
-pytestmark = needs_chromium
+pytestmark = [needs_chromium, pytest.mark.slow]
 
 
 class HangingPages(BrowserPages):

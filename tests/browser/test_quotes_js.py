@@ -11,7 +11,7 @@ from tests.browser.conftest import needs_chromium
 from tests.conftest import CORPUS, Cli
 
 QUOTES = CORPUS / "quotes.toscrape.com"
-pytestmark = [needs_chromium, pytest.mark.corpus,
+pytestmark = [needs_chromium, pytest.mark.corpus, pytest.mark.slow,
               pytest.mark.skipif(not (QUOTES / "data" / "quotesdb.jl").exists(),
                                  reason=f"needs the quotes corpus at {QUOTES} (../shared/corpus)")]
 

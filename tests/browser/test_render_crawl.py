@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import psutil
+import pytest
 import yaml
 
 from evidence_crawler.demo import DemoSite, expected_items
@@ -31,6 +32,7 @@ def _profile_copy(tmp_path: Path, base_url: str, **changes) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_render_true_extracts_every_javascript_price_exactly(tmp_path):
     cli = Cli(tmp_path / "store")
     with DemoSite("allofmp3") as site:
@@ -85,6 +87,7 @@ def _chromium_under(pid: int) -> list[psutil.Process]:
     return [k for k in kids if "chrom" in k.name().lower()]
 
 
+@pytest.mark.slow
 def test_browser_killed_mid_render_fails_that_page_cleanly_and_retries_it(cli, write_profile):
     with BrowserPages(slow_s=8.0) as pages:
         profile = write_profile(f"name: killtest\nstart_urls: ['{pages.url}/slow', '{pages.url}/page']\n"

@@ -17,6 +17,7 @@ import pytest
 from tests.bundle.conftest import export, unzip
 
 WACZ = Path(sys.executable).parent / "wacz"
+pytestmark = pytest.mark.slow  # the shared bundles cost ~20 s to build, paid by whichever test runs first
 
 
 def test_wacz_validate_passes(bundle_en):

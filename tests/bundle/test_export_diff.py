@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import zipfile
 
+import pytest
+
 from evidence_crawler.demo import DemoSite
 from tests.bundle.conftest import export
 from tests.conftest import PROFILES, Cli
 
 
+@pytest.mark.slow
 def test_export_with_diff_adds_diff_member_and_report_section(tsa, tmp_path):
     cli = Cli(tmp_path / "store")
     profile = PROFILES / "allofmp3-demo.yaml"

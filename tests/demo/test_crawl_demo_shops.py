@@ -199,6 +199,7 @@ books_site = pytest.fixture(books_site_fixture, scope="module", name="books_site
 
 @pytest.mark.corpus
 @pytest.mark.timeout(1800)
+@pytest.mark.slow
 def test_books_corpus_all_products(books_site, tmp_path):
     lines = (BOOKS / "ground_truth.jsonl").read_text("utf-8").splitlines()
     truth = {row["url_path"]: row for row in map(json.loads, lines)}

@@ -10,11 +10,14 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from evidence_crawler.demo import DemoSite, expected_items
 from evidence_crawler.distributed.frontier import Frontier, active_captures, connect
 from tests.conftest import PROFILES, Cli
 
 PROFILE = PROFILES / "allofmp3-demo.yaml"
+pytestmark = pytest.mark.slow
 
 
 def _cli(store: Path, *args: str, env: dict) -> subprocess.Popen:

@@ -6,6 +6,8 @@ import json
 import signal
 import time
 
+import pytest
+
 from evidence_crawler.distributed.frontier import Frontier, connect
 from tests.conftest import PROFILES
 
@@ -19,6 +21,7 @@ def test_unreachable_redis_refused_before_anything_is_made(cli):
     assert not (cli.store / "captures").exists() or not list((cli.store / "captures").iterdir())
 
 
+@pytest.mark.slow
 def test_worker_and_status_errors(cli, redis_url):
     proc = cli.run("worker", "--once", "--wait", "1", "--redis", redis_url)
     assert proc.returncode == 2 and "no distributed capture is being crawled" in proc.stderr

@@ -23,7 +23,7 @@ from tests.servers.static import BOOKS
 PROFILE = PROFILES / "books-toscrape.yaml"
 ENV = {"EVIDENCE_WORKER_HEARTBEAT_S": "0.5", "EVIDENCE_WORKER_DEAD_AFTER_S": "3"}
 
-pytestmark = [pytest.mark.corpus, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.corpus, pytest.mark.slow, pytest.mark.timeout(900)]
 
 
 def start(store: Path, *args: str, out: Path) -> subprocess.Popen:

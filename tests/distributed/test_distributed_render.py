@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from evidence_crawler.demo import DemoSite, expected_items
 from tests.browser.conftest import needs_chromium
 from tests.distributed.test_coordination import PROFILE, _cli, _done
 
 
 @needs_chromium
+@pytest.mark.slow
 def test_two_workers_render_the_js_shop(tmp_path, redis_url):
-    import os
-
-    env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0"}
+    env: dict = {}
     store = tmp_path / "store"
     profile = PROFILE.with_name("allofmp3-js-demo.yaml")
     with DemoSite("allofmp3") as site:

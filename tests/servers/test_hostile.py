@@ -140,6 +140,7 @@ def test_gzip_bomb_helper_is_a_valid_exact_gzip() -> None:
     assert gzip.decompress(gzip_bomb_bytes(0)) == b""
 
 
+@pytest.mark.slow
 def test_gzip_bomb_inflates_beyond_1gib(server: HostileServer) -> None:
     resp, body = _get(server, "/gzip-bomb")
     assert resp.getheader("Content-Encoding") == "gzip"

@@ -134,6 +134,7 @@ def two_crawls(tmp_path_factory):
     return cli, first["capture_id"], second["capture_id"], expected
 
 
+@pytest.mark.slow
 def test_demo_shop_diff_reports_exactly_the_changes(two_crawls):
     cli, old, new, exp = two_crawls
     result = cli.json("diff", old, new, "--json")
@@ -159,6 +160,7 @@ def test_demo_shop_diff_reports_exactly_the_changes(two_crawls):
     assert f"{base}/release/1" in {p["url"] for p in result["pages_changed"]}
 
 
+@pytest.mark.slow
 def test_demo_shop_diff_human_output_is_a_table(two_crawls):
     cli, old, new, _ = two_crawls
     proc = cli.run("diff", old, new, env={"COLUMNS": "200"})

@@ -180,6 +180,7 @@ def test_bad_cron_expressions_are_refused(expr):
         Schedule(name="x", cron=expr, profile="p.yaml", created_at=iso(T0))
 
 
+@pytest.mark.slow
 def test_two_scheduled_runs_seconds_apart_diff_exactly(tmp_path, monkeypatch):
     """Done-when: a demo shop changed between two scheduled runs; the diff names exactly the changes."""
     monkeypatch.setenv("EVIDENCE_AUTOTHROTTLE", "0")
