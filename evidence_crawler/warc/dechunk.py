@@ -29,13 +29,15 @@ def is_chunked(http_head: bytes) -> bool:
 
 
 class Dechunker:
-    """Feed it the framed body (:meth:`feed`, in pieces of any size); ``sha256`` hashes the body it carries.
+    """Feed it the framed body (:meth:`feed`, in pieces of any size); ``sha256`` hashes the body it carries,
+    which ``keep`` also collects in ``body`` (to hand a recorded page back to the parser on resume).
 
     ``error`` says where and why the framing could not be read (nothing after it is hashed); a body cut off
     mid-chunk is not an error: what arrived is hashed, as the crawl's parser kept it."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = False) -> None:
         self.sha256 = hashlib.sha256()
+        self.body: bytearray | None = bytearray() if keep else None
         self.error: str | None = None
         self.done = False
         self._state = "size"  # size -> data -> crlf -> size ... -> trailer -> done
@@ -49,6 +51,8 @@ class Dechunker:
             if self._state == "data":
                 part = view[:self._left]
                 self.sha256.update(part)
+                if self.body is not None:
+                    self.body += part
                 self._left -= len(part)
                 if self._left == 0:
                     self._state = "crlf"
