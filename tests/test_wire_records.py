@@ -53,7 +53,11 @@ def _records(summary, kind):
 def test_every_response_block_is_exactly_what_the_server_sent(crawled):
     _, summary, exchanges, _ = crawled
     responses = _records(summary, "response")
-    assert Counter(b for _, b in responses) == Counter(sent for _, sent in exchanges)
+    interim = {h["WARC-Concurrent-To"]: b for h, b in _records(summary, "metadata") if "WARC-Concurrent-To" in h}
+    assert Counter(interim.get(h["WARC-Record-ID"], b"") + b for h, b in responses) == \
+        Counter(sent for _, sent in exchanges)
+    assert list(interim.values()) == [b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"]
+    assert all(b.startswith(b"HTTP/1.1 ") and b[9] != ord("1") for _, b in responses)
     blocks = b"".join(b for _, b in responses)
     for odd in ("200 Très Bien".encode(), b"302 Over There", b"server:  x \r\n", b"set-cookie: b=2",
                 b"Set-Cookie: a=1", b"1A;ext=v1\r\n", b"0;last\r\nX-Trailer: t\r\n", b"CONTENT-ENCODING: gzip"):

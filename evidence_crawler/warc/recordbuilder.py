@@ -4,7 +4,8 @@ An HTTP/1.x exchange tapped on the connection (:mod:`pipelines.wire`) is recorde
 response block is what the server sent (status line, header block and body framing untouched), the
 request block what was sent. An exchange without those bytes (HTTP/2, whose wire form is frames) gets
 a head rebuilt from the parsed response and says so (``WARC-X-Reconstructed-Head``). ``WARC-Protocol``
-names the protocol of each.
+names the protocol of each. Interim (1xx) responses, which the parser skips, go to a ``metadata``
+record tied to the response, so that the response record holds one response, as replay tools expect.
 
 warcio's default digest is sha1; ``Sha256WARCWriter`` swaps the digester so the block and payload
 digests of the records warcio builds (warcinfo, metadata, conversion) are ``sha256:<base32>`` like
@@ -30,6 +31,7 @@ from evidence_crawler.warc.digest import warc_digest
 from evidence_crawler.warc.recordcheck import header_end
 
 WARC_VERSION = "1.1"
+_INTERIM = re.compile(rb"HTTP/1\.\d 1\d\d[ \r\n]")
 HOP_BY_HOP_RENAMED = {"transfer-encoding"}  # rebuilt heads: the body is de-chunked; the header is kept, renamed
 
 
@@ -77,8 +79,10 @@ def exchange_records(ex: Exchange, response_id: str, sha256: str) -> tuple[list[
     request_id = new_record_id()
     ip = {"WARC-IP-Address": ex.ip} if ex.ip else {}
     common = {"WARC-Date": ex.fetched_at, "WARC-Protocol": ex.protocol.lower(), **ip}
+    interim = b""
     if ex.response_wire is not None:
-        block, digests = ex.response_wire, _wire_payload_digests(ex.response_wire, ex.body, sha256)
+        interim, block = split_interim(ex.response_wire)
+        digests = _wire_payload_digests(block, ex.body, sha256)
     else:
         block, digests = _rebuilt_response(ex), {"WARC-Payload-Digest": warc_digest(sha256),
                                                  "WARC-X-Reconstructed-Head": "true"}
@@ -92,7 +96,20 @@ def exchange_records(ex: Exchange, response_id: str, sha256: str) -> tuple[list[
         req_extra = {"WARC-X-Reconstructed-Head": "true"}
     request = record_bytes("request", ex.url, req_block, {
         "WARC-Record-ID": request_id, **common, "WARC-Concurrent-To": response_id, **req_extra})
-    return [response, request], request_id, body_digests
+    records = [response, request]
+    if interim:  # kept, but not in the response record, whose block is one response (as replay tools read it)
+        records.append(record_bytes("metadata", ex.url, interim, {
+            "WARC-Record-ID": new_record_id(), **common, "WARC-Concurrent-To": response_id},
+            "application/http; msgtype=response"))
+    return records, request_id, body_digests
+
+
+def split_interim(wire: bytes) -> tuple[bytes, bytes]:
+    """The interim (1xx) responses the parser skipped before the final response, and the final response."""
+    pos = 0
+    while _INTERIM.match(wire, pos):
+        pos += header_end(wire[pos:], final=True)
+    return wire[:pos], wire[pos:] if pos else wire
 
 
 def _wire_payload_digests(wire: bytes, body: bytes, body_sha256: str) -> dict[str, str]:
@@ -115,7 +132,8 @@ def _head(first_line: str, headers: list[tuple[str, str]]) -> bytes:
     return (first_line + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n").encode("latin-1")
 
 
-def record_bytes(kind: str, url: str, block: bytes, warc_headers: dict[str, str]) -> bytes:
+def record_bytes(kind: str, url: str, block: bytes, warc_headers: dict[str, str],
+                 content_type: str | None = None) -> bytes:
     """One uncompressed WARC 1.1 ``request``/``response`` record whose block is ``block``, byte for byte.
 
     Written directly rather than through warcio's record builder: its ``StatusAndHeaders`` cannot hold
@@ -124,7 +142,7 @@ def record_bytes(kind: str, url: str, block: bytes, warc_headers: dict[str, str]
     and reads and checks everything (``warcio check`` and ``captures verify`` run on captures in the tests).
     """
     fields = {"WARC-Type": kind, **warc_headers, "WARC-Target-URI": url,
-              "Content-Type": f"application/http; msgtype={kind}",
+              "Content-Type": content_type or f"application/http; msgtype={kind}",
               "WARC-Block-Digest": warc_digest(hashlib.sha256(block).hexdigest()), "Content-Length": str(len(block))}
     head = (f"WARC/{WARC_VERSION}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items()) + "\r\n"
             ).encode("utf-8")

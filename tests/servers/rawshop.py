@@ -2,8 +2,8 @@
 
 Odd header case, repeated ``Set-Cookie``, non-standard and non-ASCII reason phrases, ``Server:  x `` with
 extra spaces, chunked bodies with chunk extensions and upper-case hex sizes, gzip bodies (one also chunked),
-kept-alive connections, and bodies cut off mid-way. ``exchanges`` holds (request bytes, response bytes) in
-the order they were sent: what a byte-exact WARC must hold.
+kept-alive connections, an interim 103 response, and bodies cut off mid-way. ``exchanges`` holds
+(request bytes, response bytes) in the order they were sent: what a byte-exact WARC must hold.
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ def response_for(path: str) -> tuple[bytes, bool]:
             headers.append(b"CONTENT-ENCODING: gzip")
         if "chunked" in kind:
             return _head(b"200 Chunky", [*headers, b"transfer-encoding: chunked"]) + _chunked(body), False
-        return _head(b"200 OK", [*headers, b"Content-Length: %d" % len(body)]) + body, False
+        early = _head(b"103 Early Hints", [b"Link: </s.css>; rel=preload"]) if n == 4 else b""  # an interim reply
+        return early + _head(b"200 OK", [*headers, b"Content-Length: %d" % len(body)]) + body, False
     if path == "/cut":  # promises 1000 bytes, sends 100, closes
         return _head(b"200 OK", [b"Content-Type: text/html", b"Content-Length: 1000"]) + b"<p>" + b"c" * 97, True
     if path == "/cut-chunked":  # a chunk of 0x40 bytes of which 10 arrive
