@@ -134,7 +134,8 @@ def _head(first_line: str, headers: list[tuple[str, str]]) -> bytes:
 
 def record_bytes(kind: str, url: str, block: bytes, warc_headers: dict[str, str],
                  content_type: str | None = None) -> bytes:
-    """One uncompressed WARC 1.1 ``request``/``response`` record whose block is ``block``, byte for byte.
+    """One uncompressed WARC 1.1 record of an HTTP message (request, response, interim responses) whose
+    block is ``block``, byte for byte.
 
     Written directly rather than through warcio's record builder: its ``StatusAndHeaders`` cannot hold
     a non-ASCII reason phrase nor keep odd spacing, and its pure-Python stream copying and digesting held
