@@ -74,7 +74,8 @@ def captures_verify(ctx: typer.Context, capture_id: str,
     if as_json:
         print_json(report.as_dict())
     elif report.ok:
-        Console().print(f"[green]OK[/] {capture_id}: " + ", ".join(f"{v} {k}" for k, v in report.checked.items()))
+        checked = ", ".join(f"{v} {k}" for k, v in report.checked.items())
+        Console().print(f"[green]OK[/] {escape(capture_id)}: {checked}", soft_wrap=True, highlight=False)
     else:
         for p in report.problems:
             err.print(f"[red]MISMATCH[/] {escape(p)}", highlight=False, soft_wrap=True)
