@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from evidence_crawler.browser.locate import locate_chromium
+from evidence_crawler.bundle.pdf import print_timeout
+from evidence_crawler.bundle.shoptext import shop_html
 from tests.bundle.conftest import CHROMIUM, export
 from tests.conftest import Cli
 from tests.servers.tinyshop import TinyShop
@@ -91,6 +93,7 @@ def test_a_bidi_override_in_a_price_is_shown_and_does_not_reorder_it(bidi_bundle
     report = tmp_path / "report.html"
     report.write_bytes(zipfile.ZipFile(bundle).read("evidence/report.html"))
     assert RLO not in report.read_text() and RLI not in report.read_text()
+    assert "0 failed, 0 not followed by policy" in report.read_text()  # the errors row, failures apart
     with sync_playwright() as pw:
         browser = pw.chromium.launch(**locate_chromium().launch_kwargs())
         try:
@@ -118,5 +121,15 @@ def test_huge_titles_fields_and_10000_offers_export_with_a_cut_report(tmp_path, 
         pdf = z.read("evidence/report.pdf")
     assert f"…({len(HUGE_TITLE.strip()):} characters, full text in items.jsonl)" in report
     assert HUGE_TITLE.strip()[:1000] not in report
-    assert report.count('class="offer-row"') == OFFERS or report.count("fmt-") >= OFFERS
+    assert report.count(">fmt-") == OFFERS  # every offer is in the report, none cut away
     assert pdf.startswith(b"%PDF-")
+
+
+def test_a_long_value_is_cut_with_its_length_and_where_the_full_text_is():
+    cut = shop_html("é" * 1000, 300, "…({n} characters, full text in {source})", "items.jsonl")
+    assert cut.count("é") == 300 and "…(1000 characters, full text in items.jsonl)" in cut
+    assert shop_html("<b>12,99 €</b>", 300, "{n}", "x") == '<bdi class="shop">&lt;b&gt;12,99 €&lt;/b&gt;</bdi>'
+
+
+def test_the_print_timeout_grows_with_the_report():
+    assert print_timeout(100_000) >= 120 and print_timeout(20 << 20) > 10 * print_timeout(100_000)
