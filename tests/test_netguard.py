@@ -11,7 +11,8 @@ from evidence_crawler.netguard import check_destination, classify_address, refus
 CATEGORIES = [
     ("127.0.0.1", "loopback"), ("127.8.9.10", "loopback"), ("::1", "loopback"),
     ("::ffff:127.0.0.1", "loopback"),  # IPv4-mapped IPv6 is judged as the IPv4 address it carries
-    ("169.254.169.254", "metadata"), ("169.254.1.1", "link-local"), ("fe80::1", "link-local"), ("fe80::1%eth0", "link-local"),
+    ("169.254.169.254", "metadata"), ("169.254.1.1", "link-local"), ("fe80::1", "link-local"),
+    ("fe80::1%eth0", "link-local"),
     ("10.1.2.3", "private"), ("172.16.0.1", "private"), ("172.31.255.255", "private"), ("192.168.1.1", "private"),
     ("fc00::1", "private"), ("fd12:3456::1", "private"), ("::ffff:192.168.0.1", "private"),
     ("192.0.2.1", "private"), ("2001:db8::1", "private"),  # documentation ranges
