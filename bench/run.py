@@ -69,6 +69,8 @@ EVIDENCE_COMPONENTS = {
 COMPONENT_SETTINGS = ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES", "EXTENSIONS")
 
 
+SCRAPY_HTTP_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
+
 # Not evidence: Scrapy's robots.txt middleware with a concurrency fix; both sides obey robots.txt with it.
 KEEP_IN_BARE = {"pipelines.robots.RobotsTxtMiddleware": 100}
 
@@ -85,6 +87,10 @@ def bare_settings() -> tuple[dict[str, str], list[str]]:
         if comps:
             out[name] = json.dumps({c: KEEP_IN_BARE.get(c) for c in comps})
             off += [c for c in comps if c not in KEEP_IN_BARE]
+    handlers = getattr(project, "DOWNLOAD_HANDLERS", None) or {}  # the wire tap: Scrapy's own handler instead
+    if handlers:
+        out["DOWNLOAD_HANDLERS"] = json.dumps({scheme: SCRAPY_HTTP_HANDLER for scheme in handlers})
+        off += sorted(set(handlers.values()))
     return out, off
 
 

@@ -27,6 +27,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "pipelines.robots.RobotsTxtMiddleware": 100,
 }
+# Scrapy's HTTP/1.1 handler on connections that keep each exchange's bytes for the WARC (see the module)
+DOWNLOAD_HANDLERS = {"http": "pipelines.wire.WireTapDownloadHandler", "https": "pipelines.wire.WireTapDownloadHandler"}
 ITEM_PIPELINES = {"pipelines.items.ItemRecordPipeline": 300}
 # Opened before the downloader and pipelines exist; every evidence component finds the session on the crawler
 EXTENSIONS = {"pipelines.session.CaptureSessionExtension": 0,

@@ -37,7 +37,7 @@ class DestinationGuardMiddleware:
 
     def note_off_site_redirect(self, request, spider=None) -> None:
         hops = request.meta.get("redirect_urls")
-        session = getattr(self.crawler, "evidence_session", None)
+        session = capture_session(self.crawler)
         if not hops or session is None or request.dont_filter or request.meta.get("allow_offsite"):
             return
         offsite = self.crawler.get_downloader_middleware(OffsiteMiddleware)

@@ -2,8 +2,9 @@
 
 It sits at 950 in the downloader order. Scrapy calls ``process_response`` from the highest number down,
 so this sees each redirect hop, each retried attempt and the still content-encoded body before
-``HttpCompressionMiddleware`` (590) or ``RedirectMiddleware`` (600) touch it. Transport failures are
-recorded here (each attempt); refusals and HTTP errors are recorded by the spider's errback.
+``HttpCompressionMiddleware`` (590) or ``RedirectMiddleware`` (600) touch it. The bytes of an HTTP/1.x
+exchange as they crossed the connection come from :mod:`pipelines.wire` and are the records' blocks.
+Transport failures are recorded here (each attempt); refusals and HTTP errors are recorded by the spider's errback.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from evidence_crawler.models import PageRecord, PageRef
 from evidence_crawler.timeutil import iso
 from evidence_crawler.warc import Exchange, WrittenExchange
 from pipelines.session import CaptureSessionExtension
+from pipelines.wire import WIRE_META
 
 
 class RedirectLoop(IgnoreRequest):
@@ -49,6 +51,7 @@ class WarcRecorderMiddleware:
         return None
 
     def process_response(self, request, response, spider=None):
+        wire = request.meta.pop(WIRE_META, None)  # never carried on to a retry or redirect copy
         try:
             self.session.warc.check()
         except OSError as exc:
@@ -58,7 +61,7 @@ class WarcRecorderMiddleware:
         if not self.session.writable:
             raise IgnoreRequest("capture already failed; response not recorded")
         try:
-            self._record(request, response)
+            self._record(request, response, wire)
             if "dataloss" in response.flags:  # kept as partial evidence; try again for the whole body
                 retry = get_retry_request(request, spider=self.crawler.spider, reason="dataloss")
                 if retry is not None:
@@ -76,7 +79,7 @@ class WarcRecorderMiddleware:
             self.session.on_failure()
         raise IgnoreRequest(f"evidence write failed: {exc}") from exc
 
-    def _record(self, request, response) -> None:
+    def _record(self, request, response, wire) -> None:
         session = self.session
         req_headers = _header_list(request.headers)
         if not any(k.lower() == "host" for k, _ in req_headers):
@@ -114,6 +117,8 @@ class WarcRecorderMiddleware:
             status=response.status, protocol=response.protocol or "HTTP/1.1",
             response_headers=_header_list(response.headers), body=response.body,
             fetched_at=fetched_at, ip=ip, extra_warc_headers=extra,
+            response_wire=bytes(wire.received) if wire is not None else None,
+            request_wire=wire.request_bytes() if wire is not None else None,
         ), on_written)
         request.meta["evidence_page"] = PageRef(sha256=body_sha256, record_id=record_id, fetched_at=fetched_at)
         if "dataloss" in response.flags:
@@ -135,6 +140,7 @@ class WarcRecorderMiddleware:
         return sha
 
     def process_exception(self, request, exception, spider=None):
+        request.meta.pop(WIRE_META, None)
         if isinstance(exception, IgnoreRequest):
             return None  # refusals are recorded by the spider's errback, once
         kind, message = classify(exception)

@@ -22,6 +22,7 @@ from w3lib.url import canonicalize_url
 from warcio.archiveiterator import ArchiveIterator
 
 from evidence_crawler.models import PageRef
+from evidence_crawler.warc.dechunk import Dechunker
 from pipelines.session import CaptureSessionExtension
 
 REPLAYABLE = range(200, 500)  # 5xx and 429 are fetched again: they may have been transient
@@ -51,12 +52,24 @@ class ResumeReplayMiddleware:
         with open(path, "rb") as fh:
             fh.seek(page["warc_offset"])
             record = next(iter(ArchiveIterator(fh)))
-            body = record.raw_stream.read()
-            headers = Headers([(k, v) for k, v in record.http_headers.headers])
-            status = int(record.http_headers.get_statuscode())
+            status, headers, body = _as_parsed(record)
         cls = responsetypes.from_args(headers=headers, url=request.url, body=body)
         request.meta["evidence_replayed"] = True
         request.meta["evidence_page"] = PageRef(sha256=page["sha256"], record_id=page["record_id"],
                                                 fetched_at=page["fetched_at"])
         return cls(url=request.url, status=status, headers=headers, body=body, request=request,
                    ip_address=None, protocol=record.http_headers.protocol)
+
+
+def _as_parsed(record) -> tuple[int, Headers, bytes]:
+    """Status, headers and body of a recorded response as the parser gave them during the crawl: a
+    chunked body de-chunked (still content-encoded) and its Transfer-Encoding header gone, as Twisted does."""
+    fields = record.http_headers.headers
+    body = record.raw_stream.read()
+    te = [v for k, v in fields if k.lower() == "transfer-encoding"]
+    if te and te[0].strip().lower() == "chunked":
+        dechunk = Dechunker(keep=True)
+        dechunk.feed(body)
+        body = bytes(dechunk.body)
+        fields = [(k, v) for k, v in fields if k.lower() != "transfer-encoding"]
+    return int(record.http_headers.get_statuscode()), Headers(fields), body

@@ -21,9 +21,11 @@ ID=$(.venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))['c
 $EC --store "$STORE" captures verify "$ID"
 .venv/bin/python - "$STORE.last-crawl.json" <<'PY'
 import json, sys
+from evidence_crawler.models import ErrorTally
 s = json.load(open(sys.argv[1]))
 print(f"\ncapture {s['capture_id']}: {s['state']}, {s['pages']} pages, {s['items']} albums, "
-      f"{s['offers']} offers, {s['p2p']} P2P links, {len(s['errors'])} errors (kept as evidence)")
+      f"{s['offers']} offers, {s['p2p']} P2P links")
+print(f"requests:  {ErrorTally.of(s['errors']).text()} (all listed in errors.jsonl, kept as evidence)")
 print(f"store:     {s['store']}")
 print(f"manifest:  {s['manifest']}")
 for w in s["warc_files"]:

@@ -11,12 +11,14 @@ from evidence_crawler.netguard import check_destination, classify_address, refus
 CATEGORIES = [
     ("127.0.0.1", "loopback"), ("127.8.9.10", "loopback"), ("::1", "loopback"),
     ("::ffff:127.0.0.1", "loopback"),  # IPv4-mapped IPv6 is judged as the IPv4 address it carries
-    ("169.254.169.254", "link-local"), ("fe80::1", "link-local"), ("fe80::1%eth0", "link-local"),
+    ("169.254.169.254", "metadata"), ("169.254.1.1", "link-local"), ("fe80::1", "link-local"),
+    ("fe80::1%eth0", "link-local"),
     ("10.1.2.3", "private"), ("172.16.0.1", "private"), ("172.31.255.255", "private"), ("192.168.1.1", "private"),
     ("fc00::1", "private"), ("fd12:3456::1", "private"), ("::ffff:192.168.0.1", "private"),
     ("192.0.2.1", "private"), ("2001:db8::1", "private"),  # documentation ranges
     ("224.0.0.1", "multicast"), ("239.255.255.250", "multicast"), ("ff02::1", "multicast"),
-    ("64:ff9b::7f00:1", "reserved"),
+    ("64:ff9b::7f00:1", "loopback"),  # NAT64 of 127.0.0.1: judged as the IPv4 address it carries
+    ("240.0.0.1", "reserved"),
 ]
 PUBLIC = ["8.8.8.8", "93.184.216.34", "172.32.0.1", "2606:4700::1111", "::ffff:8.8.8.8"]
 
@@ -76,7 +78,7 @@ def test_a_public_name_with_one_private_answer_is_refused_and_names_that_answer(
 def test_link_local_is_refused_even_with_allow_private_and_says_never(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", _answers("169.254.169.254"))
     res = check_destination("metadata.example", allow_private=True)
-    assert res.refused == "metadata.example resolves to 169.254.169.254 (link-local, never allowed)"
+    assert res.refused == "metadata.example resolves to 169.254.169.254 (metadata, never allowed)"
 
 
 def test_a_name_with_only_public_answers_passes(monkeypatch):

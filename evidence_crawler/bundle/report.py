@@ -1,7 +1,8 @@
 """The human-readable report (``evidence/report.html``), English or French, from the bundle's data.
 
 Jinja2 with autoescaping on: titles, URLs, prices and every other page-derived string are data and
-render as text, never as markup. A Content-Security-Policy without ``script-src`` backs that up: even
+render as text, never as markup; each goes through the ``shop`` filter (``bundle/shoptext.py``: cut at a
+stated length, bidi controls shown, isolated). A Content-Security-Policy without ``script-src`` backs that up: even
 if something slipped through, the browser that opens (or prints) the report would run no script.
 """
 
@@ -17,10 +18,15 @@ from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pdf import html_to_pdf
 from evidence_crawler.bundle.sealed import ExportedCapture
+from evidence_crawler.bundle.shoptext import shop_filter
 from evidence_crawler.bundle.strings import strings
+from evidence_crawler.models import ErrorTally
+from evidence_crawler.models.errorkinds import kind_label
 
 _env = Environment(loader=PackageLoader("evidence_crawler.bundle", "templates"), autoescape=True,
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+_env.filters["shop"] = shop_filter
+_env.filters["kind"] = kind_label
 
 
 def offer_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -61,7 +67,8 @@ def report_capture(exported: ExportedCapture, root: Path) -> dict[str, Any]:
               if e.get("screenshot") in shots else None} for e in exported.entries]
     return {"id": cap.id, "profile": m.profile.name, "start_urls": m.profile.start_urls,
             "started_at": m.started_at, "finished_at": m.finished_at, "finish_reason": m.finish_reason,
-            "counts": m.counts.model_dump(), "manifest_sha256": summary.manifest.sha256,
+            "counts": m.counts.model_dump(), "errors": ErrorTally.of(exported.errors),
+            "manifest_sha256": summary.manifest.sha256,
             "sealed_seq": cap.sealed.seq, "sealed_hash": cap.sealed.hash,
             "environment": m.environment.model_dump(mode="json"), "settings": m.settings, "pages": pages,
             "artifacts": [{**a.model_dump(), "path": root / s.path}

@@ -51,6 +51,7 @@ class ExportedCapture:
     summary: BundleCapture
     entries: list[dict[str, Any]]
     items: list[BundleItem] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)  # errors.jsonl: the report counts them by kind
 
 
 def sealed_capture(capture_dir: Path, capture_id: str, events: list[CustodyEvent]) -> SealedCapture:
@@ -119,4 +120,5 @@ def add_capture(w: WaczWriter, root: Path, cap: SealedCapture, read_jsonl: ReadJ
         manifest={"member": manifest_member.path, "sha256": manifest_member.sha256, "size": manifest_member.size},
         sealed_event={"seq": cap.sealed.seq, "hash": cap.sealed.hash}, artifacts=arts,
         pages_in_report=len(entries))
-    return ExportedCapture(cap, summary, entries, items)
+    errors = list(read_jsonl(root / by_name["errors.jsonl"].path)) if "errors.jsonl" in by_name else []
+    return ExportedCapture(cap, summary, entries, items, errors)

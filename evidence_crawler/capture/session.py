@@ -21,7 +21,7 @@ from evidence_crawler.capture.states import INIT, StateFile, check
 from evidence_crawler.capture.tally import ItemTally
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl
-from evidence_crawler.models import CaptureError, CaptureState, EventKind, Item
+from evidence_crawler.models import CaptureError, CaptureState, ErrorTally, EventKind, Item
 from evidence_crawler.profile import LoadedProfile
 from evidence_crawler.timeutil import iso
 from evidence_crawler.warc import RotatingWarcWriter
@@ -188,6 +188,7 @@ class CaptureSession:
     def summary(self) -> dict[str, Any]:
         return {"capture_id": self.capture_id, "state": str(self.state), "profile": self.loaded.profile.name,
                 "pages": self.pages.count, "items": self.items_counted, "offers": self.offers_counted,
-                "p2p": self.p2p_counted, "errors": self.errors, "store": str(self.store.root),
+                "p2p": self.p2p_counted, "errors": self.errors, **ErrorTally.of(self.errors).json_fields(),
+                "store": str(self.store.root),
                 **({"reason": self.failure_reason} if self.failure_reason else {}),
                 **(self.seal_result or {})}

@@ -14,9 +14,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from evidence_crawler.commands.context import cli_context, err, fail, print_json
+from evidence_crawler.commands.tables import Col, print_table
 
 archive_app = typer.Typer(no_args_is_help=True, help="Archive sealed captures to S3 (write-once, Object Lock).")
 
@@ -85,20 +85,18 @@ def status(ctx: typer.Context,
         return print_json(rows[0] if capture_id else rows)
     out = Console()
     if not capture_id:
-        table = Table("capture", "state", "objects", "bucket", "reason")
-        for s in rows:
-            table.add_row(s["capture_id"], s["state"], f"{s['archived']}/{s['objects']}", s.get("bucket", ""),
-                          s.get("reason", ""))
-        return out.print(table)
+        return print_table([Col("capture", copy=True), Col("state"), Col("objects"), Col("bucket", copy=True),
+                            Col("reason")],
+                           [[s["capture_id"], s["state"], f"{s['archived']}/{s['objects']}", s.get("bucket", ""),
+                             s.get("reason", "")] for s in rows], console=out)
     s = rows[0]
     out.print(_line(s), highlight=False, soft_wrap=True)
     if s.get("unlocked_allowed"):
         out.print(f"bucket without Object Lock, accepted by {s['unlocked_allowed']}")
-    table = Table("object", "state", "version", "retain until", "reason")
-    for o in s.get("objects_detail", []):
-        table.add_row(f"{o['name']}  {o['key']}", o["state"], o["version_id"] or "", o["retain_until"] or "",
-                      o["reason"])
-    out.print(table)
+    print_table([Col("object"), Col("key", copy=True), Col("state"), Col("version", copy=True),
+                 Col("retain until"), Col("reason")],
+                [[o["name"], o["key"], o["state"], o["version_id"] or "", o["retain_until"] or "", o["reason"]]
+                 for o in s.get("objects_detail", [])], console=out)
 
 
 @archive_app.command("verify")

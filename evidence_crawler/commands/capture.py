@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from evidence_crawler.commands.context import cli_context, fail, print_json
+from evidence_crawler.commands.context import cli_context, fail, print_json, print_plain
 
 
 def capture(ctx: typer.Context, url: Annotated[str, typer.Argument(help="the page to capture")],
@@ -28,6 +28,7 @@ def capture(ctx: typer.Context, url: Annotated[str, typer.Argument(help="the pag
                                                         "destinations [env EVIDENCE_ALLOW_PRIVATE]")] = False,
             ) -> None:
     """Capture one URL in a fresh browser: server bytes (WARC), DOM, screenshots, PDF; sealed."""
+    from evidence_crawler.models import ErrorTally
     from evidence_crawler.services.browser_capture import CaptureOptions, run_capture
     from evidence_crawler.services.capture import CaptureRefused
     from storage.index import CaptureIndex
@@ -46,10 +47,11 @@ def capture(ctx: typer.Context, url: Annotated[str, typer.Argument(help="the pag
         out = Console()
         color = "green" if summary["state"] == "sealed" else "red"
         out.print(f"capture [bold]{summary['capture_id']}[/]: [{color}]{summary['state']}[/]"
-                  f"{' (partial render)' if summary.get('partial') else ''}  pages {summary['pages']}  "
-                  f"errors {len(summary['errors'])}")
+                  f"{' (partial render)' if summary.get('partial') else ''}  pages {summary['pages']}",
+                  soft_wrap=True)
+        print_plain(ErrorTally.of(summary["errors"]).text(), out)
         if summary.get("manifest"):
-            out.print(f"manifest: {summary['manifest']}")
+            print_plain(f"manifest: {summary['manifest']}", out)
     if summary.get("state") != "sealed":
         fail(f"capture {summary['capture_id']} is {summary.get('state')}, not sealed: "
              f"{summary.get('reason', 'interrupted')}", 1)

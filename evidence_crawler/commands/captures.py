@@ -12,9 +12,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from evidence_crawler.commands.context import cli_context, err, fail, print_json
+from evidence_crawler.commands.context import cli_context, err, fail, print_json, print_plain
+from evidence_crawler.commands.tables import Col, print_table
 
 captures_app = typer.Typer(no_args_is_help=True, help="List, inspect, verify or discard captures.")
 
@@ -27,19 +27,21 @@ def captures_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--j
     rows = list_captures(cli_context(ctx).store)
     if as_json:
         return print_json(rows)
-    table = Table("id", "profile", "state", "started (UTC)", "pages", "items")
+    table = []
     for r in rows:
         c = r.get("counts") or {}
         state = f"{r['state']} (worker part)" if r.get("part_of") else r["state"]
-        table.add_row(r["id"], r["profile"], state, r["started_at"], str(c.get("pages", "")),
-                      str(c.get("items", "")))
-    Console().print(table)
+        table.append([r["id"], r["profile"] or "", state, r["started_at"] or "", str(c.get("pages", "")),
+                      str(c.get("items", ""))])
+    print_table([Col("id", copy=True), Col("profile"), Col("state"), Col("started (UTC)"),
+                 Col("pages", optional=True), Col("items", optional=True)], table)
 
 
 @captures_app.command("show")
 def captures_show(ctx: typer.Context, capture_id: str,
                   as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Everything about one capture: state, times, WARC files, pages, errors."""
+    from evidence_crawler.models import ErrorTally
     from evidence_crawler.services.captures import CaptureNotFound, show_capture
 
     try:
@@ -49,14 +51,14 @@ def captures_show(ctx: typer.Context, capture_id: str,
     if as_json:
         return print_json(info)
     out = Console()
-    out.print(f"[bold]{info['capture_id']}[/] {info['state']}  {info['started_at']} → {info['finished_at']}")
-    out.print(f"manifest: {info['manifest']}")
+    print_plain(f"{info['capture_id']} {info['state']}  {info['started_at']} → {info['finished_at']}", out)
+    print_plain(ErrorTally.of(info["errors"]).text(), out)
+    print_plain(f"manifest: {info['manifest']}", out)
     for w in info["warc_files"]:
-        out.print(f"warc: {w}")
-    table = Table("status", "url", "ip", "sha256 (as received)")
-    for p in info["pages"]:
-        table.add_row(str(p["status"]), p["url"], p["ip"] or "", p["sha256"][:16] + "…")
-    out.print(table)
+        print_plain(f"warc: {w}", out)
+    print_table([Col("status"), Col("url", copy=True), Col("ip", optional=True),
+                 Col("sha256 (as received)", copy=True)],
+                [[str(p["status"]), p["url"], p["ip"] or "", p["sha256"] or ""] for p in info["pages"]], console=out)
 
 
 @captures_app.command("verify")
@@ -72,7 +74,8 @@ def captures_verify(ctx: typer.Context, capture_id: str,
     if as_json:
         print_json(report.as_dict())
     elif report.ok:
-        Console().print(f"[green]OK[/] {capture_id}: " + ", ".join(f"{v} {k}" for k, v in report.checked.items()))
+        checked = ", ".join(f"{v} {k}" for k, v in report.checked.items())
+        Console().print(f"[green]OK[/] {escape(capture_id)}: {checked}", soft_wrap=True, highlight=False)
     else:
         for p in report.problems:
             err.print(f"[red]MISMATCH[/] {escape(p)}", highlight=False, soft_wrap=True)

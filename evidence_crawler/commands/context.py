@@ -69,5 +69,10 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def print_plain(text: str, console: Console | None = None) -> None:
+    """A line holding ids or paths a user copies: never wrapped or cut, no markup read into it."""
+    (console or Console()).print(text, soft_wrap=True, highlight=False, markup=False)
+
+
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from evidence_crawler.commands.context import cli_context, err, fail, print_json
+from evidence_crawler.commands.context import cli_context, err, fail, print_json, print_plain
 from evidence_crawler.commands.distributed import crawl_distributed
 
 
@@ -80,14 +80,12 @@ def crawl(ctx: typer.Context, profile: Annotated[Path, typer.Argument(help="site
 
 
 def _print_summary(s: dict) -> None:
+    from evidence_crawler.models import ErrorTally
+
     out = Console()
     color = "green" if s["state"] == "sealed" else "red"
     out.print(f"capture [bold]{s['capture_id']}[/]: [{color}]{s['state']}[/]  pages {s['pages']}  "
-              f"items {s['items']}  offers {s['offers']}  p2p {s.get('p2p', 0)}  errors {len(s['errors'])}")
+              f"items {s['items']}  offers {s['offers']}  p2p {s.get('p2p', 0)}", soft_wrap=True)
+    print_plain(ErrorTally.of(s["errors"]).text(), out)
     if s.get("manifest"):
-        out.print(f"manifest: {s['manifest']}")
-    by_kind: dict[str, int] = {}
-    for e in s["errors"]:
-        by_kind[e["kind"]] = by_kind.get(e["kind"], 0) + 1
-    if by_kind:
-        out.print("errors by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(by_kind.items())))
+        print_plain(f"manifest: {s['manifest']}", out)

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from evidence_crawler.commands.context import cli_context, err, fail, print_json
+from evidence_crawler.commands.tables import Col, print_table
 from evidence_crawler.config import EvidenceConfig
 
 RedisOption = Annotated[str | None, typer.Option("--redis", metavar="URL",
@@ -104,8 +104,8 @@ def crawl_status(ctx: typer.Context, capture_id: str, redis: RedisOption = None,
     out.print(f"[bold]{capture_id}[/] {status['state']}  queue {status['queue']}  pages {status['pages']}  "
               f"items {status['items']}  errors {status['errors']}  rate {status['rate']:.1f} pages/s",
               highlight=False)
-    table = Table("worker", "host", "state", "alive", "pages/s", "pages", "items", "errors", "in hand")
-    for wid, w in status["workers"].items():
-        table.add_row(wid, w["host"], w["state"], "yes" if w["alive"] else "no", f"{w['rate']:.1f}",
-                      str(w["pages"]), str(w["items"]), str(w["errors"]), str(w["taken"]))
-    out.print(table)
+    print_table([Col("worker", copy=True), Col("host"), Col("state"), Col("alive"), Col("pages/s"), Col("pages"),
+                 Col("items", optional=True), Col("errors", optional=True), Col("in hand", optional=True)],
+                [[wid, w["host"], w["state"], "yes" if w["alive"] else "no", f"{w['rate']:.1f}", str(w["pages"]),
+                  str(w["items"]), str(w["errors"]), str(w["taken"])] for wid, w in status["workers"].items()],
+                console=out)

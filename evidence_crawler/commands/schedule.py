@@ -16,9 +16,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from evidence_crawler.commands.context import cli_context, fail, print_json
+from evidence_crawler.commands.tables import Col, print_table
 from evidence_crawler.durable import pid_alive
 
 schedule_app = typer.Typer(no_args_is_help=True, help="Scheduled crawls: add, list, remove, run.")
@@ -95,19 +95,18 @@ def list_(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] =
         rows.append({**s.model_dump(), "running": running, "next_run": iso(next_run(s, now))})
     if as_json:
         return print_json(rows)
-    table = Table("name", "profile", "cron (UTC)", "last run", "result", "capture", "next run")
-    for column in table.columns:
-        column.overflow = "fold"
+    table = []
     for r in rows:
         last = r["last_run"] or {}
         result = last.get("result", "")
         if last.get("reason"):
             reason = last["reason"]
             result += f": {reason if len(reason) <= 80 else reason[:79] + '…'}"
-        table.add_row(r["name"], Path(r["profile"]).name, r["cron"], last.get("started_at", "never"),
+        table.append([r["name"], Path(r["profile"]).name, r["cron"], last.get("started_at", "never"),
                       ("running now; last " if r["running"] else "") + result, last.get("capture_id") or "",
-                      r["next_run"])
-    Console().print(table)
+                      r["next_run"]])
+    print_table([Col("name", copy=True), Col("profile"), Col("cron (UTC)"), Col("last run"), Col("result"),
+                 Col("capture", copy=True), Col("next run", optional=True)], table)
 
 
 @schedule_app.command("remove")

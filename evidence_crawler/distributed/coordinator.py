@@ -26,7 +26,7 @@ from evidence_crawler.distributed.frontier import Frontier, FrontierUnavailable,
 from evidence_crawler.distributed.layout import OPEN_STATES, FrontierState, WorkerState
 from evidence_crawler.distributed.merge import MergeError, merge_and_seal
 from evidence_crawler.distributed.salvage import salvage_part
-from evidence_crawler.models import CaptureState, EventKind
+from evidence_crawler.models import CaptureState, ErrorTally, EventKind
 from evidence_crawler.profile import LoadedProfile, load_profile
 from evidence_crawler.services.capture import CaptureRefused, CrawlRequest, preflight
 from evidence_crawler.timeutil import iso
@@ -187,6 +187,7 @@ def _merge(config: EvidenceConfig, store: LocalStore, ledger: CustodyLedger, job
     frontier.cleanup()
     summary = {"capture_id": capture_id, "state": str(CaptureState.SEALED), "profile": loaded.profile.name,
                **manifest.counts.model_dump(exclude={"errors"}), "errors": merged.errors,
+               **ErrorTally.of(merged.errors).json_fields(),
                "store": str(store.root), "manifest": str(store.capture_dir(capture_id) / "manifest.json"),
                "manifest_sha256": merged.manifest_sha256, "finished_at": manifest.finished_at,
                "warc_files": [str(store.capture_dir(capture_id) / "artifacts" / a.name)

@@ -21,6 +21,7 @@ from evidence_crawler.models.bundle import (
     TimestampRequest,
 )
 from evidence_crawler.models.custody import CustodyEvent, EventKind
+from evidence_crawler.models.errorkinds import ErrorTally
 from evidence_crawler.models.items import Item, Offer
 from evidence_crawler.models.manifest import (
     MANIFEST_FORMAT,
@@ -49,7 +50,7 @@ __all__ = [
     "BUNDLE_FORMAT", "MANIFEST_FORMAT", "ArchiveRecord", "Artifact", "ArtifactRole", "BundleArtifact",
     "BundleCapture", "BundleItem", "BundleManifest", "CaptureError", "CaptureManifest", "CaptureState", "Case",
     "ChainLink", "Counts", "CustodyEvent", "CustodyLinks", "DiffSummary", "Digests", "DistributedCapture",
-    "DistributedPart", "Environment", "EventKind", "Frozen", "Item", "JsonDocument", "MemberDigests", "MemberRef",
-    "NavigationPath", "Offer", "Open", "PageRecord", "PageRef", "ProfileRef", "RenderFile", "RenderRecord",
+    "DistributedPart", "Environment", "ErrorTally", "EventKind", "Frozen", "Item", "JsonDocument", "MemberDigests",
+    "MemberRef", "NavigationPath", "Offer", "Open", "PageRecord", "PageRef", "ProfileRef", "RenderFile", "RenderRecord",
     "SalvagedBy", "SigningKeyRef", "TimestampRequest", "WorkerEntry",
 ]

@@ -38,6 +38,7 @@ class RenderRecord(Frozen):
     downloads: list[dict[str, Any]] = Field(default_factory=list)
     page_errors: list[str] = Field(default_factory=list)
     websockets: list[dict[str, Any]] = Field(default_factory=list)  # refused, never connected
+    webrtc: dict[str, Any] = Field(default_factory=dict)  # WebRTC APIs disabled, and the page's attempts
     rendered_at: str = ""
     timings: dict[str, float] = Field(default_factory=dict)
     attempt: int = 1

@@ -10,7 +10,7 @@ from typing import Any
 from evidence_crawler.capture.states import StateFile
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl, pid_alive
-from evidence_crawler.models import CaptureManifest, CaptureState, EventKind
+from evidence_crawler.models import CaptureManifest, CaptureState, ErrorTally, EventKind
 from storage.local import LocalStore
 
 
@@ -98,7 +98,7 @@ def show_capture(store: LocalStore, capture_id: str) -> dict[str, Any]:
             "started_at": state.get("started_at"), "finished_at": state.get("finished_at"),
             "manifest": str(d / "manifest.json") if manifest else None,
             "manifest_sha256": state.get("manifest_sha256"), "counts": state.get("counts"),
-            "warc_files": warcs, "pages": pages, "errors": errors,
+            "warc_files": warcs, "pages": pages, "errors": errors, **ErrorTally.of(errors).json_fields(),
             "environment": manifest.environment.model_dump(mode="json") if manifest else None,
             "custody_events": len(custody)}
 

@@ -15,10 +15,11 @@ from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
+from evidence_crawler.warc.dechunk import Dechunker
 from evidence_crawler.warc.digest import sha256_of
 from evidence_crawler.warc.findings import WarcFindings
 from evidence_crawler.warc.gzipscan import scan_gzip_warc
-from evidence_crawler.warc.recordcheck import GZIP_MAGIC
+from evidence_crawler.warc.recordcheck import GZIP_MAGIC, dechunked_payload
 
 CHUNK = 1 << 20
 
@@ -41,19 +42,36 @@ def _check_with_warcio(stream: BinaryIO, name: str, found: WarcFindings) -> None
     offset = 0
     try:
         for record in it:
-            while record.raw_stream.read(CHUNK):
-                pass
+            dechunk = Dechunker() if _chunked_response(record) else None
+            while data := record.raw_stream.read(CHUNK):
+                if dechunk is not None:
+                    dechunk.feed(data)
             offset = it.get_record_offset()
             found.records += 1
-            if record.digest_checker.passed is False:
+            problems = list(record.digest_checker.problems) if record.digest_checker.passed is False else []
+            if dechunk is not None:
+                sha, problem = dechunked_payload(dechunk, record.rec_headers.get_header(
+                    "WARC-X-Dechunked-Payload-Digest"))
+                problems += [problem] if problem else []
+                if not problems:
+                    found.payloads[offset] = sha
+            if problems:
                 found.record_problem(name, offset, record.rec_headers.get_header("WARC-Target-URI"),
-                                     "; ".join(record.digest_checker.problems))
-            elif record.rec_type == "response":
+                                     "; ".join(problems))
+            elif dechunk is None and record.rec_type == "response":
                 hexd = sha256_of(record.rec_headers.get_header("WARC-Payload-Digest"))
                 if hexd and record.digest_checker.passed:
                     found.payloads[offset] = hexd
     except Exception as exc:  # noqa: BLE001 - a record that cannot be parsed is itself the finding
         found.problems.append(f"{name}: unreadable WARC after offset {offset} ({type(exc).__name__}: {exc})")
+
+
+def _chunked_response(record) -> bool:
+    """As :func:`evidence_crawler.warc.dechunk.is_chunked`, on the header block warcio parsed."""
+    if record.rec_type != "response" or record.http_headers is None:
+        return False
+    value = record.http_headers.get_header("Transfer-Encoding")
+    return value is not None and value.strip().lower() == "chunked"
 
 
 class _Replay:

@@ -12,6 +12,7 @@ warcio is still what reads the structure: the WARC header block is parsed by war
 ends it (its status line is not verified, as with ``ArchiveIterator``'s default), and digests are
 compared with warcio's rules (which record types carry a payload, base32/base16/base64 values,
 revisit records unchecked; its private names are guarded by :mod:`evidence_crawler.warc.warcio_pin`).
+A chunked response's payload is de-chunked and hashed besides (:mod:`evidence_crawler.warc.dechunk`).
 One record per gzip member, as warcio requires; a member holding more than the record (beyond blank
 lines) is named. Memory stays bounded whatever the record's size: at most ``MAX_HEADER`` bytes of
 headers and one inflate step are held.
@@ -27,6 +28,8 @@ from warcio.recordloader import ArcWarcRecordLoader
 from warcio.statusandheaders import StatusAndHeadersParser
 from warcio.utils import Digester
 
+from evidence_crawler.warc.dechunk import Dechunker, is_chunked
+from evidence_crawler.warc.digest import sha256_of
 from evidence_crawler.warc.warcio_pin import compare_digest, parse_digest
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -85,6 +88,8 @@ class GzipRecord:
     _payload: _Digest | None = None
     _tail: int = 0
     _trailing: bool = False
+    _dechunk: Dechunker | None = None  # a chunked response's payload, de-chunked and hashed
+    _dechunked_declared: str | None = None
 
     def __post_init__(self) -> None:
         self._z = zlib.decompressobj(31)  # gzip wrapper: zlib checks the header, CRC32 and ISIZE
@@ -144,7 +149,9 @@ class GzipRecord:
         if end is not None:
             head, self._head = bytes(self._head[:end]), bytearray()
             if http:  # where the payload starts is all that is needed (warcio's ArchiveIterator does
-                self._begin_payload()  # not verify HTTP status lines by default either)
+                if self.rec_type == "response" and is_chunked(head):  # not verify status lines either)
+                    self._dechunk = Dechunker()
+                self._begin_payload()
             else:
                 self._warc_headers(head)
         return view[used:]
@@ -158,6 +165,7 @@ class GzipRecord:
             raise GzipCorrupt(f"not a WARC record ({exc})") from None
         self.rec_type = headers.get_header("WARC-Type") or ""
         self.uri = headers.get_header("WARC-Target-URI")
+        self._dechunked_declared = headers.get_header("WARC-X-Dechunked-Payload-Digest")
         try:
             self._left = int(headers.get_header("Content-Length"))
             if self._left < 0:
@@ -196,6 +204,8 @@ class GzipRecord:
             if d is not None:
                 d.digester.update(part)
                 self.hashed += len(part)
+        if self._dechunk is not None:
+            self._dechunk.feed(part)
         self._left -= len(part)
         if self._left == 0:
             self._close_block()
@@ -224,6 +234,12 @@ class GzipRecord:
                 self.problems.append(f"{kind} digest failed: {d.declared}")
             elif kind == "payload" and d.declared.lower().startswith("sha256:"):
                 self.payload_sha256 = d.digester.digester.hexdigest()
+        if self._dechunk is not None:
+            sha, problem = dechunked_payload(self._dechunk, self._dechunked_declared)
+            if problem:
+                self.problems.append(problem)
+            elif not self.problems:
+                self.payload_sha256 = sha
 
     def _finish(self) -> None:
         self.done, self._z = True, None
@@ -233,3 +249,14 @@ class GzipRecord:
             self.problems.append(f"gzip member ends inside the record ({self._left} of its Content-Length "
                                  "bytes missing)")
             self._state = "tail"
+
+
+def dechunked_payload(dechunk: Dechunker, declared: str | None) -> tuple[str, str | None]:
+    """The de-chunked payload's sha256 hex and what is wrong with it (framing, or a declared digest that
+    does not match), for both checkers."""
+    sha = dechunk.sha256.hexdigest()
+    if dechunk.error:
+        return sha, dechunk.error
+    if declared is not None and sha256_of(declared) != sha:
+        return sha, f"de-chunked payload digest failed: {declared}"
+    return sha, None

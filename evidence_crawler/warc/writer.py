@@ -95,8 +95,8 @@ class RotatingWarcWriter:
         sha256 = hashlib.sha256(ex.body).hexdigest()
         with self._budget:  # at most queue_bytes of bodies wait for the writer (one larger body may pass alone)
             self._budget.wait_for(lambda: self._queued_bytes == 0 or
-                                  self._queued_bytes + len(ex.body) <= self.queue_bytes or self.error is not None)
-            self._queued_bytes += len(ex.body)
+                                  self._queued_bytes + ex.queued_size <= self.queue_bytes or self.error is not None)
+            self._queued_bytes += ex.queued_size
         self._queue.put((ex, response_id, sha256, on_written))
         return response_id, sha256
 
@@ -181,7 +181,7 @@ class RotatingWarcWriter:
             job = self._queue.get()
             if job is None:
                 break
-            size = len(job[0].body) if len(job) == 4 else 0
+            size = job[0].queued_size if len(job) == 4 else 0
             try:
                 if self.error is None:  # after an error keep draining, so producers never block
                     self._write_job(job)

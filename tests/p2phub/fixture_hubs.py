@@ -45,6 +45,10 @@ class FixtureHub:
 
     def close(self) -> None:
         self.stopping = True
+        try:  # wakes the accept() blocked in _serve: a plain close() leaves the port listening until it returns
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.sock.close()
 
 
