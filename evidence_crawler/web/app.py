@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from evidence_crawler.bundle.shoptext import shop_html
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.services.captures import CaptureNotFound, iter_items, list_captures, show_capture
 from evidence_crawler.services.diff import DiffUnusable, diff_captures
@@ -26,7 +27,6 @@ from evidence_crawler.web.jobs import Jobs
 from evidence_crawler.web.safefiles import NotServable, artifact_response
 from evidence_crawler.web.search import SearchIndex
 from evidence_crawler.web.security import Access, SecurityMiddleware
-from evidence_crawler.web.text import shop_text
 from storage.local import LocalStore
 from storage.schedules import ScheduleBook
 
@@ -39,7 +39,8 @@ def create_app(config: EvidenceConfig, store: LocalStore, access: Access) -> Fas
     app.add_middleware(SecurityMiddleware, access=access)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.filters["shop"] = shop_text
+    templates.env.filters["shop"] = lambda value, limit=2000: shop_html(  # the report's rendering of shop text
+        value, limit, "…({n} characters, full text in {source})", "items.jsonl")
     templates.env.filters["tojson_pretty"] = lambda v: json.dumps(v, ensure_ascii=False, indent=2, default=str)
     operator = config.operator or access.token_name or ""
     jobs = Jobs(config.model_copy(update={"operator": operator}), store)

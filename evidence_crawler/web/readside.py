@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.models import RenderRecord
+from evidence_crawler.models.errorkinds import ErrorTally
 from evidence_crawler.services.captures import (
     CaptureNotFound,
     capture_file,
@@ -16,15 +16,21 @@ from evidence_crawler.services.captures import (
     show_capture,
 )
 from evidence_crawler.services.history import HistoryUnusable, history
-from evidence_crawler.web.errorkinds import split_errors
 from storage.local import LocalStore
 
 
-def _errors_by_kind(store: LocalStore, capture_id: str) -> Counter:
+def split_errors(errors) -> dict[str, Any]:
+    """Failures apart from pages not followed by policy (the one classification, ``models.errorkinds``)."""
+    tally = ErrorTally.of(errors)
+    return {"failures": tally.failures, "policy_stops": tally.policy_stops, "failed": tally.failed,
+            "not_followed": tally.stopped}
+
+
+def _errors(store: LocalStore, capture_id: str) -> list[dict[str, Any]]:
     try:
-        return Counter(e.get("kind", "?") for e in iter_jsonl(capture_file(store, capture_id, "errors.jsonl")))
+        return list(iter_jsonl(capture_file(store, capture_id, "errors.jsonl")))
     except CaptureNotFound:
-        return Counter()
+        return []
 
 
 def _schedule(store: LocalStore, capture_id: str) -> str | None:
@@ -38,7 +44,7 @@ def captures(store: LocalStore, profile: str = "", schedule: str = "", state: st
     for c in reversed(list_captures(store)):
         if c.get("part_of"):
             continue  # a distributed worker's part is inside its capture
-        row = {**c, "schedule": _schedule(store, c["id"]), **split_errors(_errors_by_kind(store, c["id"]))}
+        row = {**c, "schedule": _schedule(store, c["id"]), **split_errors(_errors(store, c["id"]))}
         if (profile and row["profile"] != profile) or (schedule and row["schedule"] != schedule) \
                 or (state and row["state"] != state):
             continue
@@ -69,7 +75,7 @@ def capture(store: LocalStore, capture_id: str) -> dict[str, Any]:
              if p.get("sha256") in renders and renders[p["sha256"]].screenshot_name()]
     return {**shown, "items": items, "screenshots": shots, "manifest_model": manifest,
             "artifacts": manifest.artifacts if manifest else [],
-            **split_errors(Counter(e.get("kind", "?") for e in shown["errors"]))}
+            **split_errors(shown["errors"])}
 
 
 def navigation_path(pages: list[dict[str, Any]], url: str) -> list[dict[str, Any]]:
