@@ -26,6 +26,7 @@ from evidence_crawler.commands.keys import keys_app
 from evidence_crawler.commands.profiles import demo_site, profiles_app
 from evidence_crawler.commands.schedule import schedule_app
 from evidence_crawler.commands.schema import schema
+from evidence_crawler.commands.ui import ui
 from evidence_crawler.commands.verify import verify as verify_bundle
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -42,7 +43,7 @@ def main(ctx: typer.Context,
 for name, command in (("diff", diff), ("history", history), ("export", export), ("verify", verify_bundle),
                       ("capture", capture), ("worker", worker), ("crawl-status", crawl_status), ("crawl", crawl),
                       ("items", items), ("reindex", reindex), ("demo-site", demo_site),
-                      ("schema", schema)):
+                      ("schema", schema), ("ui", ui)):
     app.command(name)(command)
 for name, group in (("captures", captures_app), ("profiles", profiles_app), ("archive", archive_app),
                     ("schedule", schedule_app), ("keys", keys_app)):

@@ -20,6 +20,8 @@ class EvidenceConfig(BaseSettings):
 
     store: Path = Field(Path("./evidence-store"), description="local content-addressed store root")
     operator: str = Field("", description="who runs the capture (name, badge, e-mail); into the manifest")
+    ui_token: str = Field("", description="the workbench's access token (`ui` on a non-loopback host); "
+                          "generated and printed when unset")
     allow_private: bool = Field(False, description="allow loopback/private/link-local destinations")
     ignore_robots: bool = Field(False, description="fetch and archive robots.txt but do not obey it")
     user_agent: str = DEFAULT_USER_AGENT

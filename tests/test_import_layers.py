@@ -22,6 +22,7 @@ LAYERS = {
     "storage": 2, "spiders": 2, "pipelines": 2, "evidence_crawler.demo": 2, "evidence_crawler.bundle": 2,
     "evidence_crawler.capture": 2,  # the capture core: below pipelines and services, beside storage
     "evidence_crawler.services": 3,
+    "evidence_crawler.web": 3,  # the workbench composes services, as the CLI does
     "evidence_crawler.distributed": 3,  # composes like services; its Scrapy adapters are loaded by dotted path
     "evidence_crawler.cli": 4, "evidence_crawler.commands": 4,
 }

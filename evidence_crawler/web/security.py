@@ -1,0 +1,79 @@
+"""Who may talk to the workbench, and what a browser may do with its pages.
+
+Bound to loopback it needs no token (as Jupyter's ``--ip=127.0.0.1`` convention, any local user can reach
+the store's files anyway). Bound elsewhere, every request needs the token: ``?token=`` once (then an
+HttpOnly, SameSite=Strict cookie) or ``Authorization: Bearer``. POST forms carry a CSRF token derived from
+the app's secret and checked in constant time; SameSite=Strict alone does not cover an app on loopback
+reached from another local origin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+COOKIE = "evidence_ui_token"
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'; connect-src 'self'")
+HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+           "Referrer-Policy": "no-referrer", "Cross-Origin-Opener-Policy": "same-origin",
+           "Cross-Origin-Resource-Policy": "same-origin", "Cache-Control": "no-store"}
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Access:
+    """The token rule of one running app (``token`` None: loopback, open) and its CSRF secret."""
+
+    def __init__(self, token: str | None, token_name: str | None = None) -> None:
+        self.token = token
+        self.token_name = token_name or ("token" if token else None)
+        self.secret = secrets.token_bytes(32)
+
+    def allowed(self, request: Request) -> bool:
+        if self.token is None:
+            return True
+        given = request.cookies.get(COOKIE) or request.query_params.get("token") or ""
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            given = auth[7:]
+        return hmac.compare_digest(given.encode(), self.token.encode())
+
+    def csrf(self, path: str) -> str:
+        return hmac.new(self.secret, path.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_ok(self, path: str, given: str | None) -> bool:
+        return bool(given) and hmac.compare_digest(self.csrf(path), given)
+
+
+class SecurityMiddleware(BaseHTTPMiddleware):
+    """401 without the token; security headers on every answer; the token moved from the URL to a cookie."""
+
+    def __init__(self, app, access: Access) -> None:
+        super().__init__(app)
+        self.access = access
+
+    async def dispatch(self, request: Request, call_next) -> Response:
+        if not self.access.allowed(request):
+            response: Response = PlainTextResponse("401: this workbench needs its token (?token=...)", 401)
+        elif self.access.token and request.query_params.get("token") and request.method == "GET":
+            response = RedirectResponse(request.url.remove_query_params("token"), 303)
+            response.set_cookie(COOKIE, self.access.token, httponly=True, samesite="strict")
+        else:
+            response = await call_next(request)
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
