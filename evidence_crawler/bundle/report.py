@@ -8,6 +8,7 @@ if something slipped through, the browser that opens (or prints) the report woul
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pdf import html_to_pdf
 from evidence_crawler.bundle.sealed import ExportedCapture
 from evidence_crawler.bundle.strings import strings
+from evidence_crawler.models import EventKind
 
 _env = Environment(loader=PackageLoader("evidence_crawler.bundle", "templates"), autoescape=True,
                    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -62,10 +64,24 @@ def report_capture(exported: ExportedCapture, root: Path) -> dict[str, Any]:
     return {"id": cap.id, "profile": m.profile.name, "start_urls": m.profile.start_urls,
             "started_at": m.started_at, "finished_at": m.finished_at, "finish_reason": m.finish_reason,
             "counts": m.counts.model_dump(), "manifest_sha256": summary.manifest.sha256,
-            "sealed_seq": cap.sealed.seq, "sealed_hash": cap.sealed.hash,
+            "sealed_seq": cap.sealed.seq, "sealed_hash": cap.sealed.hash, **seal_anchor(exported),
             "environment": m.environment.model_dump(mode="json"), "settings": m.settings, "pages": pages,
             "artifacts": [{**a.model_dump(), "path": root / s.path}
                           for a, s in zip(summary.artifacts, m.artifacts, strict=True)]}
+
+
+def seal_anchor(exported: ExportedCapture) -> dict[str, Any]:
+    """The earliest seal-time token (seconds after the capture ended) and the seal signer, for the report."""
+    cap = exported.sealed
+    tokens = sorted((e.data for e in cap.anchor if e.event == EventKind.CAPTURE_TIMESTAMPED),
+                    key=lambda t: t["gen_time"])
+    signed = [e.data["fingerprint"] for e in cap.anchor if e.event == EventKind.CAPTURE_SIGNED]
+    stamp = None
+    if tokens:
+        seconds = (datetime.fromisoformat(tokens[0]["gen_time"])
+                   - datetime.fromisoformat(cap.manifest.finished_at)).total_seconds()
+        stamp = {"seconds": f"{seconds:.0f}", "gen_time": tokens[0]["gen_time"], "tsa": tokens[0]["tsa"]}
+    return {"seal_stamp": stamp, "seal_signed": signed[0] if signed else None}
 
 
 def add_report(w: WaczWriter, lang: str, context: dict[str, Any], chromium: str, tmp: Path) -> None:
