@@ -78,9 +78,10 @@ def seal_anchor(exported: ExportedCapture) -> dict[str, Any]:
     signed = [e.data["fingerprint"] for e in cap.anchor if e.event == EventKind.CAPTURE_SIGNED]
     stamp = None
     if tokens:
-        seconds = (datetime.fromisoformat(tokens[0]["gen_time"])
-                   - datetime.fromisoformat(cap.manifest.finished_at)).total_seconds()
-        stamp = {"seconds": f"{seconds:.0f}", "gen_time": tokens[0]["gen_time"], "tsa": tokens[0]["tsa"]}
+        # TSAs state genTime to the second (the local one truncates): compare whole seconds, not 0.4 s "before"
+        ended = datetime.fromisoformat(cap.manifest.finished_at).replace(microsecond=0)
+        seconds = int((datetime.fromisoformat(tokens[0]["gen_time"]) - ended).total_seconds())
+        stamp = {"seconds": str(seconds), "gen_time": tokens[0]["gen_time"], "tsa": tokens[0]["tsa"]}
     return {"seal_stamp": stamp, "seal_signed": signed[0] if signed else None}
 
 

@@ -91,8 +91,6 @@ def verify_capture(store: LocalStore, capture_id: str) -> VerifyReport:
     if len(sealed) > 1:
         report.problems.append(f"custody.jsonl: capture {capture_id} is sealed {len(sealed)} times (events "
                                + ", ".join(f"#{e.seq}" for e in sealed) + "); a capture is sealed once")
-    if sealed and manifest_path.exists():
-        _check_anchor(ledger, capture_id, d, manifest_path.read_bytes(), report)
     try:
         artifacts = CaptureManifest.read(manifest_path).artifacts
     except ValueError as exc:
@@ -121,6 +119,8 @@ def verify_capture(store: LocalStore, capture_id: str) -> VerifyReport:
     for (name, offset), page in sorted(pages.items()):
         report.problems.append(f"pages.jsonl: {page['url']} points to {name} offset {offset}, "
                                "where no response record is")
+    if sealed:
+        _check_anchor(ledger, capture_id, d, manifest_path.read_bytes(), report)
     return report
 
 
