@@ -4,8 +4,10 @@ named in custody, kept beside the manifest and checked by ``captures verify``.""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
+import subprocess
 
 import pytest
 
@@ -17,6 +19,7 @@ from evidence_crawler.demo.tsa import LocalTSA
 from evidence_crawler.models import EventKind, Item
 from evidence_crawler.services.verify import verify_capture
 from tests.capture.conftest import record_page
+from tests.servers.tinyshop import PROFILE, TinyShop
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +114,33 @@ def test_off_asks_no_tsa_and_no_key_means_unsigned(new_session, store, tsa, tmp_
     anchor = store.read_state(session.capture_id)["seal_anchor"]
     assert (anchor["tokens"], anchor["signature"], anchor["problems"]) == ([], None, [])
     assert verify_capture(store, session.capture_id).ok
+
+
+def test_the_seal_files_check_with_openssl_as_documented(new_session, store, tsa, tmp_path):
+    key = create_key(tmp_path / "key.pem")
+    session = seal(new_session, SealAnchor("best-effort", (tsa.url,), 10.0, key.path))
+    d = session.dir
+    digest = hashlib.sha256((d / "manifest.json").read_bytes()).hexdigest()
+    ts = subprocess.run(["openssl", "ts", "-verify", "-digest", digest, "-in", "seal/manifest.1.tsr",
+                         "-CAfile", str(tsa.ca_path)], cwd=d, capture_output=True, text=True)
+    assert "Verification: OK" in ts.stdout, ts
+    sig = subprocess.run(["openssl", "dgst", "-sha256", "-verify", "seal/signer.pub.pem", "-signature",
+                          "seal/manifest.sig", "manifest.json"], cwd=d, capture_output=True, text=True)
+    assert "Verified OK" in sig.stdout, sig
+
+
+def test_crawl_with_a_required_seal_timestamp_and_no_token_exits_1_and_stays_sealed(cli, write_profile, tsa):
+    with TinyShop(items=2) as shop:
+        profile = write_profile(PROFILE.format(url=shop.base_url))
+        tsa.fail = True
+        try:
+            proc = cli.run("crawl", str(profile), "--allow-private", "--json",
+                           env={"EVIDENCE_TSA_URLS": tsa.url, "EVIDENCE_SEAL_TIMESTAMP": "required"})
+        finally:
+            tsa.fail = False
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["state"] == "sealed" and summary["seal_anchor"]["required_missing"]
+    assert "is sealed without a seal-time timestamp, which EVIDENCE_SEAL_TIMESTAMP=required asks for" \
+        in proc.stderr
+    assert [c["state"] for c in cli.json("captures", "list", "--json")] == ["sealed"]
