@@ -77,6 +77,8 @@ class EvidenceConfig(BaseSettings):
     tsa_urls: Annotated[list[str], NoDecode] = Field(default_factory=list,
                                                      description="RFC 3161 TSAs, comma-separated; each token kept")
     tsa_timeout_s: float = 30.0
+    seal_timestamp: Literal["required", "best-effort", "off"] = Field(
+        "best-effort", description="RFC 3161 token over each sealed manifest from the TSAs above (capture.anchor)")
 
     @field_validator("tsa_urls", mode="before")
     @classmethod
@@ -119,4 +121,8 @@ class EvidenceConfig(BaseSettings):
             "EVIDENCE_SCHEDULE": self.schedule,
             "EVIDENCE_CHROMIUM": self.chromium,
             "PLAYWRIGHT_MAX_CONTEXTS": self.render_max_contexts,
+            "EVIDENCE_SEAL_TIMESTAMP": self.seal_timestamp,
+            "EVIDENCE_TSA_URLS": list(self.tsa_urls),
+            "EVIDENCE_TSA_TIMEOUT_S": self.tsa_timeout_s,
+            "EVIDENCE_KEY_PATH": str(self.key_path),
         }

@@ -12,6 +12,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from evidence_crawler import signals as evidence_signals
+from evidence_crawler.capture.anchor import SealAnchor
 from evidence_crawler.capture.seal import seal_capture
 from evidence_crawler.capture.session import CAPTURE_SETTINGS, CaptureSession
 from evidence_crawler.models import CaptureState
@@ -45,6 +46,7 @@ class CaptureSessionExtension:
                                  settings, capture_id=resume or self.crawler.settings.get("EVIDENCE_CAPTURE_ID"),
                                  resuming=bool(resume))
         session.on_failure = lambda: self.crawler.engine.close_spider(spider, "evidence_write_failed")
+        session.anchor = SealAnchor.from_settings(self.crawler.settings.get)
         session.open()
         self.session = session
         self.crawler.signals.send_catch_log(evidence_signals.capture_opened, session=session)

@@ -14,6 +14,19 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 echo "demo shop: http://127.0.0.1:$PORT/ (allofmp3-style, windows-1251)"
+# A local RFC 3161 TSA on loopback (a throwaway CA: for the demo only, never trusted), started before the
+# crawl: the sealed manifest gets its seal-time token from it, and the export its bundle token.
+TSA_DIR="$STORE.demo-tsa"
+mkdir -p "$TSA_DIR"
+: > "$TSA_DIR/url"
+.venv/bin/python -m evidence_crawler.demo.tsa --dir "$TSA_DIR" > "$TSA_DIR/url" 2>/dev/null &
+TSA=$!
+trap 'kill $SITE $TSA 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$TSA_DIR/url" ] && break; sleep 0.1; done
+export EVIDENCE_TSA_URLS
+EVIDENCE_TSA_URLS=$(cat "$TSA_DIR/url")
+# the operator's signing key, so the capture is signed at seal too (export would create it later)
+$EC --store "$STORE" keys show >/dev/null 2>&1 || $EC --store "$STORE" keys init >/dev/null
 # --allow-private: the demo shop is on loopback, which is refused by default (and recorded when allowed)
 $EC --store "$STORE" crawl evidence_crawler/profiles/allofmp3-demo.yaml --start-url "http://127.0.0.1:$PORT/" \
   --allow-private --json > "$STORE.last-crawl.json"
@@ -28,6 +41,10 @@ print(f"\ncapture {s['capture_id']}: {s['state']}, {s['pages']} pages, {s['items
 print(f"requests:  {ErrorTally.of(s['errors']).text()} (all listed in errors.jsonl, kept as evidence)")
 print(f"store:     {s['store']}")
 print(f"manifest:  {s['manifest']}")
+for t in s["seal_anchor"]["tokens"]:
+    print(f"sealed at: {t['gen_time']} by the local demo TSA (seal-time token {t['name']})")
+if s["seal_anchor"]["signature"]:
+    print(f"signed:    {s['seal_anchor']['signature']['fingerprint']} (at seal)")
 for w in s["warc_files"]:
     print(f"WARC:      {w}")
 print(f"custody:   {s['store']}/custody.jsonl")
@@ -41,17 +58,9 @@ if [ -n "${EVIDENCE_S3_BUCKET:-}" ]; then
   $EC --store "$STORE" archive verify "$ID"
 fi
 
-# Evidence bundle: a local RFC 3161 TSA on loopback (a throwaway CA: for the demo only, never trusted),
-# then export the capture as a signed, timestamped WACZ with its report, and check it offline.
-TSA_DIR="$STORE.demo-tsa"
-mkdir -p "$TSA_DIR"
-: > "$TSA_DIR/url"
-.venv/bin/python -m evidence_crawler.demo.tsa --dir "$TSA_DIR" > "$TSA_DIR/url" 2>/dev/null &
-TSA=$!
-trap 'kill $SITE $TSA 2>/dev/null || true' EXIT
-for _ in $(seq 100); do [ -s "$TSA_DIR/url" ] && break; sleep 0.1; done
+# Evidence bundle: export the capture as a signed, timestamped WACZ with its report, and check it offline.
 BUNDLE="$STORE/exports/$ID.wacz"
-EVIDENCE_TSA_URLS=$(cat "$TSA_DIR/url") $EC --store "$STORE" export "$ID" -o "$BUNDLE" \
+$EC --store "$STORE" export "$ID" -o "$BUNDLE" \
   --case-ref "DEMO-$ID" --title "AllOfMP3-style demo shop" --json > "$STORE.last-export.json"
 echo
 $EC verify "$BUNDLE" --tsa-ca "$TSA_DIR/tsa-ca.pem"

@@ -9,6 +9,7 @@ if something slipped through, the browser that opens (or prints) the report woul
 from __future__ import annotations
 
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from evidence_crawler.bundle.pdf import html_to_pdf
 from evidence_crawler.bundle.sealed import ExportedCapture
 from evidence_crawler.bundle.shoptext import shop_filter
 from evidence_crawler.bundle.strings import strings
-from evidence_crawler.models import ErrorTally
+from evidence_crawler.models import ErrorTally, EventKind
 from evidence_crawler.models.errorkinds import kind_label
 
 _env = Environment(loader=PackageLoader("evidence_crawler.bundle", "templates"), autoescape=True,
@@ -69,10 +70,25 @@ def report_capture(exported: ExportedCapture, root: Path) -> dict[str, Any]:
             "started_at": m.started_at, "finished_at": m.finished_at, "finish_reason": m.finish_reason,
             "counts": m.counts.model_dump(), "errors": ErrorTally.of(exported.errors),
             "manifest_sha256": summary.manifest.sha256,
-            "sealed_seq": cap.sealed.seq, "sealed_hash": cap.sealed.hash,
+            "sealed_seq": cap.sealed.seq, "sealed_hash": cap.sealed.hash, **seal_anchor(exported),
             "environment": m.environment.model_dump(mode="json"), "settings": m.settings, "pages": pages,
             "artifacts": [{**a.model_dump(), "path": root / s.path}
                           for a, s in zip(summary.artifacts, m.artifacts, strict=True)]}
+
+
+def seal_anchor(exported: ExportedCapture) -> dict[str, Any]:
+    """The earliest seal-time token (seconds after the capture ended) and the seal signer, for the report."""
+    cap = exported.sealed
+    tokens = sorted((e.data for e in cap.anchor if e.event == EventKind.CAPTURE_TIMESTAMPED),
+                    key=lambda t: t["gen_time"])
+    signed = [e.data["fingerprint"] for e in cap.anchor if e.event == EventKind.CAPTURE_SIGNED]
+    stamp = None
+    if tokens:
+        # TSAs state genTime to the second (the local one truncates): compare whole seconds, not 0.4 s "before"
+        ended = datetime.fromisoformat(cap.manifest.finished_at).replace(microsecond=0)
+        seconds = int((datetime.fromisoformat(tokens[0]["gen_time"]) - ended).total_seconds())
+        stamp = {"seconds": str(seconds), "gen_time": tokens[0]["gen_time"], "tsa": tokens[0]["tsa"]}
+    return {"seal_stamp": stamp, "seal_signed": signed[0] if signed else None}
 
 
 def add_report(w: WaczWriter, lang: str, context: dict[str, Any], chromium: str, tmp: Path) -> None:

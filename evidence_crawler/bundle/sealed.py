@@ -1,6 +1,7 @@
 """Sealed captures into a bundle: every artifact byte for byte, hashed again as it is written and
 compared with its sealed hash (a copy that differs stops the export: we never package evidence we
-cannot vouch for), then its page list, items and the summary the bundle manifest holds.
+cannot vouch for), its seal-time token(s) and signature likewise against their custody events, then its
+page list, items and the summary the bundle manifest holds.
 
 The store's JSONL reader is passed in (``read_jsonl``): ``bundle/`` knows nothing of the store.
 """
@@ -25,6 +26,7 @@ from evidence_crawler.models import (
     CustodyEvent,
     EventKind,
     RenderRecord,
+    SealAnchorFile,
 )
 
 ReadJsonl = Callable[[Path], Iterator[dict[str, Any]]]
@@ -41,6 +43,7 @@ class SealedCapture:
     manifest_bytes: bytes
     manifest: CaptureManifest
     sealed: CustodyEvent  # the capture_sealed event naming the manifest's sha256
+    anchor: list[CustodyEvent] = field(default_factory=list)  # capture_timestamped / capture_signed events
 
 
 @dataclass
@@ -60,7 +63,27 @@ def sealed_capture(capture_dir: Path, capture_id: str, events: list[CustodyEvent
     if not sealed or sealed[-1].data.get("manifest_sha256") != hashlib.sha256(data).hexdigest():
         raise SealedCopyChanged(f"capture {capture_id}: its manifest does not match the capture_sealed custody "
                                 f"event; run `evidence-crawler captures verify {capture_id}`")
-    return SealedCapture(capture_id, capture_dir, data, CaptureManifest.read(data), sealed[-1])
+    anchor = [e for e in events if e.capture_id == capture_id
+              and e.event in (EventKind.CAPTURE_TIMESTAMPED, EventKind.CAPTURE_SIGNED)]
+    return SealedCapture(capture_id, capture_dir, data, CaptureManifest.read(data), sealed[-1], anchor)
+
+
+def _add_anchor(w: WaczWriter, cap: SealedCapture) -> list[SealAnchorFile]:
+    """The seal-time token(s) and signature beside the manifest, as ``evidence/<capture>.seal_<name>``."""
+    out = []
+    for event in cap.anchor:
+        files = [(event.data["name"], event.data["sha256"])]
+        if event.event == EventKind.CAPTURE_SIGNED:
+            files.append((event.data["public_key"], event.data["public_key_sha256"]))
+        for name, sha256 in files:
+            if not name.startswith("seal/") or ".." in name:
+                raise SealedCopyChanged(f"capture {cap.id}: custody names {name!r} as a seal file")
+            m = w.add_file(ev.capture_member(cap.id, name), cap.dir / name)
+            if m.sha256 != sha256:
+                raise SealedCopyChanged(f"capture {cap.id}: {name} no longer matches its {event.event} custody "
+                                        f"event; run `evidence-crawler captures verify {cap.id}`")
+            out.append(SealAnchorFile(name=name, member=m.path, sha256=m.sha256, size=m.size))
+    return out
 
 
 def _add_sealed(w: WaczWriter, root: Path, cap: SealedCapture) -> list[BundleArtifact]:
@@ -119,6 +142,6 @@ def add_capture(w: WaczWriter, root: Path, cap: SealedCapture, read_jsonl: ReadJ
         finish_reason=m.finish_reason, counts=m.counts, settings=m.settings, environment=m.environment,
         manifest={"member": manifest_member.path, "sha256": manifest_member.sha256, "size": manifest_member.size},
         sealed_event={"seq": cap.sealed.seq, "hash": cap.sealed.hash}, artifacts=arts,
-        pages_in_report=len(entries))
+        pages_in_report=len(entries), seal_anchor=_add_anchor(w, cap))
     errors = list(read_jsonl(root / by_name["errors.jsonl"].path)) if "errors.jsonl" in by_name else []
     return ExportedCapture(cap, summary, entries, items, errors)

@@ -32,6 +32,7 @@ from evidence_crawler.bundle.package import DATAPACKAGE, DIGEST, digest_bytes
 from evidence_crawler.bundle.safezip import SafeZip, UnusableBundle
 from evidence_crawler.bundle.sign import fingerprint, verify_signed_data
 from evidence_crawler.bundle.timestamp import check_chain, inspect_token
+from evidence_crawler.bundle.verify_seal import check_capture_anchor
 from evidence_crawler.custody import event_hash
 from evidence_crawler.models import BundleManifest, CaptureManifest, EventKind
 
@@ -235,7 +236,7 @@ def _first_error(exc: ValueError) -> str:
 
 
 def _check_tokens(b: _Bundle, manifest: dict, digest: bytes, tsa_ca: Path | None) -> None:
-    names = sorted(n for n in b.z.members if n.startswith("evidence/") and n.endswith(".tsr"))
+    names = sorted(n for n in b.z.members if n.startswith("evidence/timestamp-") and n.endswith(".tsr"))
     tokens = []
     for name in names:
         der = b.doc(name) or b""
@@ -307,7 +308,7 @@ def _sealed_manifest(b: _Bundle, member: str) -> CaptureManifest | None:
         return None
 
 
-def _check_captures(b: _Bundle, manifest: BundleManifest, events: list[dict]) -> None:
+def _check_captures(b: _Bundle, manifest: BundleManifest, events: list[dict], tsa_ca: Path | None = None) -> None:
     for cap in manifest.captures:
         cid, mname = cap.capture_id, cap.manifest.member
         scan = b.scans.get(mname)
@@ -332,6 +333,7 @@ def _check_captures(b: _Bundle, manifest: BundleManifest, events: list[dict]) ->
                 b.problem(f"{member or art.name}: no matching artifact_written custody event")
             b.report.count("sealed_artifacts")
         _check_pages_and_items(b, cid, members, manifest)
+        check_capture_anchor(b, cap, events, tsa_ca)
 
 
 def _check_pages_and_items(b: _Bundle, cid: str, members: dict[str, str], manifest: BundleManifest) -> None:
@@ -375,6 +377,6 @@ def verify_bundle(path: Path, tsa_ca: Path | None = None) -> BundleReport:
         manifest = _check_manifest(b, tsa_ca)
         if manifest is not None:
             events = _check_custody(b, manifest)
-            _check_captures(b, manifest, events)
+            _check_captures(b, manifest, events, tsa_ca)
             report.info["captures"] = [c.capture_id for c in manifest.captures]
     return report

@@ -2,15 +2,18 @@
 
 Order matters for a crash at any point: artifacts are stored and announced first, then the manifest
 is written atomically and stored, then the ``capture_sealed`` custody event names the manifest's hash,
-and only then does ``state.json`` say "sealed". A capture is sealed when (and only when) the ledger has
-that event; ``captures verify`` checks the manifest against it. :func:`store_artifact` and
+then the manifest is anchored (``capture.anchor``: seal-time token and signature, beside it), and only
+then does ``state.json`` say "sealed". A capture is sealed when (and only when) the ledger has that event
+(a state.json a crash left behind is repaired from it: ``capture.sealstate``); ``captures verify``
+checks the manifest against it. :func:`store_artifact` and
 :func:`seal_manifest` are also how the distributed merge seals a capture that no session wrote.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from evidence_crawler.capture.anchor import AnchorResult, SealAnchor, anchor_manifest
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import atomic_write
 from evidence_crawler.environment import environment_statement
@@ -39,9 +42,17 @@ def _store_artifact(session: CaptureSession, path, name: str, role: str) -> Arti
     return store_artifact(session.store, session.ledger, session.capture_id, path, name, role)
 
 
+class Sealed(NamedTuple):
+    path: Any
+    obj: Any
+    event: Any
+    anchor: AnchorResult
+
+
 def seal_manifest(store: LocalStore, ledger: CustodyLedger, capture_id: str,
-                  manifest: CaptureManifest) -> tuple[Any, Any, Any]:
-    """Write manifest.json (atomic, read-only), store it, then the ``capture_sealed`` event naming its hash."""
+                  manifest: CaptureManifest, anchor: SealAnchor) -> Sealed:
+    """Write manifest.json (atomic, read-only), store it, then the ``capture_sealed`` event naming its hash,
+    then anchor it (token, signature)."""
     manifest_path = store.capture_dir(capture_id) / "manifest.json"
     data = manifest.dump_bytes()
     atomic_write(manifest_path, data, read_only=True)
@@ -49,7 +60,7 @@ def seal_manifest(store: LocalStore, ledger: CustodyLedger, capture_id: str,
     event = ledger.append(EventKind.CAPTURE_SEALED, capture_id, manifest_sha256=obj.digests.sha256,
                           manifest_blake3=obj.digests.blake3, manifest_size=len(data),
                           artifacts=len(manifest.artifacts), pages=manifest.counts.pages, items=manifest.counts.items)
-    return manifest_path, obj, event
+    return Sealed(manifest_path, obj, event, anchor_manifest(store, ledger, capture_id, data, anchor))
 
 
 def seal_capture(session: CaptureSession, finish_reason: str) -> CaptureManifest:
@@ -85,13 +96,14 @@ def seal_capture(session: CaptureSession, finish_reason: str) -> CaptureManifest
         **session.extra_manifest,
         artifacts=artifacts,
     )
-    manifest_path, obj, event = seal_manifest(session.store, session.ledger, session.capture_id, manifest)
+    manifest_path, obj, event, anchored = seal_manifest(session.store, session.ledger, session.capture_id,
+                                                        manifest, session.anchor)
     session.seal_result = {"manifest": str(manifest_path), "manifest_sha256": obj.digests.sha256,
                            "warc_files": [str(session.dir / "artifacts" / a.name)
                                           for a in artifacts if a.role == "warc"],
-                           "finished_at": finished_at}
+                           "finished_at": finished_at, "seal_anchor": anchored.as_dict()}
     session.transition(CaptureState.SEALED, finished_at=finished_at, manifest_sha256=obj.digests.sha256,
-                       sealed_event=event.seq, counts=manifest.counts.model_dump())
+                       sealed_event=event.seq, counts=manifest.counts.model_dump(), seal_anchor=anchored.as_dict())
     _drop_work_copies(session)
     return manifest
 

@@ -15,8 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from evidence_crawler.capture.anchor import SealAnchor
 from evidence_crawler.capture.linefiles import JsonLines
 from evidence_crawler.capture.resume import repair_work
+from evidence_crawler.capture.sealstate import repair_sealed, sealed_event
 from evidence_crawler.capture.states import INIT, StateFile, check
 from evidence_crawler.capture.tally import ItemTally
 from evidence_crawler.custody import CustodyLedger
@@ -62,11 +64,15 @@ class CaptureSession:
         self.extra_manifest: dict[str, Any] = {}
         # a worker's share of a distributed capture (sealed on its own, merged by the coordinator)
         self.part_of: str | None = settings.get("EVIDENCE_PART_OF") or None
+        self.anchor = SealAnchor()  # seal-time token and signature: set by whoever runs the crawl
 
     # --- lifecycle -----------------------------------------------------------------------------
     def open(self) -> None:
         if self.resuming:
             state = self.state_file.read()
+            sealed = sealed_event(self.store, self.capture_id)
+            if sealed is not None and state["state"] in (CaptureState.CAPTURING, CaptureState.INCOMPLETE):
+                state = repair_sealed(self.store, self.capture_id, state, sealed)  # never sealed twice
             if state["state"] not in (CaptureState.CAPTURING, CaptureState.INCOMPLETE):
                 raise RuntimeError(f"capture {self.capture_id} is {state['state']}; only an incomplete "
                                    "capture can be resumed")

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from evidence_crawler.capture.anchor import describe, required_missing
 from evidence_crawler.commands.context import cli_context, fail, print_json, print_plain
 
 
@@ -52,9 +53,13 @@ def capture(ctx: typer.Context, url: Annotated[str, typer.Argument(help="the pag
         print_plain(ErrorTally.of(summary["errors"]).text(), out)
         if summary.get("manifest"):
             print_plain(f"manifest: {summary['manifest']}", out)
+        if anchored := describe(summary.get("seal_anchor")):
+            out.print(anchored, highlight=False, markup=False)
     if summary.get("state") != "sealed":
         fail(f"capture {summary['capture_id']} is {summary.get('state')}, not sealed: "
              f"{summary.get('reason', 'interrupted')}", 1)
+    if missing := required_missing(summary):
+        fail(missing, 1)
     if not summary["pages"]:
         first = summary["errors"][0]["message"] if summary["errors"] else "no response"
         fail(f"capture {summary['capture_id']} sealed 0 pages: nothing was fetched ({first})", 1)

@@ -1,6 +1,7 @@
 """``evidence-crawler crawl PROFILE``: crawl a storefront and seal the capture (``--redis``: distributed).
 
-Exit codes: 0 sealed; 1 not sealed (the summary says why); 2 refused before anything was fetched (bad
+Exit codes: 0 sealed; 1 not sealed (the summary says why), or sealed without the seal-time timestamp
+``EVIDENCE_SEAL_TIMESTAMP=required`` asks for; 2 refused before anything was fetched (bad
 profile, refused start URL, unknown capture to resume).
 """
 
@@ -12,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from evidence_crawler.capture.anchor import describe, required_missing
 from evidence_crawler.commands.context import cli_context, err, fail, print_json, print_plain
 from evidence_crawler.commands.distributed import crawl_distributed
 
@@ -77,6 +79,8 @@ def crawl(ctx: typer.Context, profile: Annotated[Path, typer.Argument(help="site
     if summary.get("state") != "sealed":
         fail(f"capture {summary['capture_id']} is {summary.get('state')}, not sealed: "
              f"{summary.get('reason', 'interrupted')}", 1)
+    if missing := required_missing(summary):
+        fail(missing, 1)
 
 
 def _print_summary(s: dict) -> None:
@@ -89,3 +93,5 @@ def _print_summary(s: dict) -> None:
     print_plain(ErrorTally.of(s["errors"]).text(), out)
     if s.get("manifest"):
         print_plain(f"manifest: {s['manifest']}", out)
+    if anchored := describe(s.get("seal_anchor")):
+        out.print(anchored, highlight=False, markup=False)

@@ -182,7 +182,7 @@ def _merge(config: EvidenceConfig, store: LocalStore, ledger: CustodyLedger, job
     manifest = merged.manifest
     StateFile(store, capture_id).write(job.state(
         CaptureState.SEALED, finished_at=manifest.finished_at, counts=manifest.counts.model_dump(),
-        manifest_sha256=merged.manifest_sha256, sealed_event=merged.sealed_event))
+        manifest_sha256=merged.manifest_sha256, sealed_event=merged.sealed_event, seal_anchor=merged.seal_anchor))
     frontier.set_state(FrontierState.SEALED, finished_at=manifest.finished_at)
     frontier.cleanup()
     summary = {"capture_id": capture_id, "state": str(CaptureState.SEALED), "profile": loaded.profile.name,
@@ -190,6 +190,7 @@ def _merge(config: EvidenceConfig, store: LocalStore, ledger: CustodyLedger, job
                **ErrorTally.of(merged.errors).json_fields(),
                "store": str(store.root), "manifest": str(store.capture_dir(capture_id) / "manifest.json"),
                "manifest_sha256": merged.manifest_sha256, "finished_at": manifest.finished_at,
+               "seal_anchor": merged.seal_anchor,
                "warc_files": [str(store.capture_dir(capture_id) / "artifacts" / a.name)
                               for a in manifest.of_role("warc")],
                "distributed": manifest.distributed.model_dump(mode="json", exclude_unset=True)}

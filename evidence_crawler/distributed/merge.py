@@ -23,6 +23,7 @@ from typing import Any
 
 from w3lib.url import canonicalize_url
 
+from evidence_crawler.capture.anchor import SealAnchor
 from evidence_crawler.capture.linefiles import write_jsonl
 from evidence_crawler.capture.seal import seal_manifest, store_artifact
 from evidence_crawler.config import EvidenceConfig
@@ -112,6 +113,7 @@ class Merged:
     manifest_sha256: str
     sealed_event: int
     errors: list[dict[str, Any]]  # as written to errors.jsonl
+    seal_anchor: dict[str, Any]  # the seal-time token(s) and signature (capture.anchor)
 
 
 def _merge_lines(parts: list[PartReader], work: Path) -> tuple[dict[str, int], list[dict[str, Any]]]:
@@ -200,10 +202,11 @@ def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, l
         ),
         artifacts=artifacts,
     )
-    _path, obj, event = seal_manifest(store, ledger, capture_id, manifest)
+    _path, obj, event, anchored = seal_manifest(store, ledger, capture_id, manifest,
+                                                SealAnchor.from_settings(config.scrapy_settings().get))
     for name in ("profile.yaml", "pages.jsonl", "items.jsonl", "errors.jsonl", "renders.jsonl"):
         (work / name).unlink(missing_ok=True)
-    return Merged(manifest, obj.digests.sha256, event.seq, errors)
+    return Merged(manifest, obj.digests.sha256, event.seq, errors, anchored.as_dict())
 
 
 def _merge_renders(parts: list[PartReader], names: dict[tuple[str, str], str], dest: Path) -> bool:

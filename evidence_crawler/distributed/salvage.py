@@ -18,6 +18,7 @@ from typing import Any
 
 from w3lib.url import canonicalize_url
 
+from evidence_crawler.capture.anchor import SealAnchor
 from evidence_crawler.capture.seal import seal_capture
 from evidence_crawler.capture.session import CAPTURE_SETTINGS, CaptureSession
 from evidence_crawler.config import EvidenceConfig
@@ -57,6 +58,7 @@ def salvage_part(config: EvidenceConfig, loaded: LoadedProfile, capture_id: str,
     session = CaptureSession(store, loaded, settings, capture_id=info["part"], resuming=True)
     session.extra_manifest["distributed"] = {"capture_id": capture_id, "worker": wid, "host": info.get("host"),
                                              "salvaged_by": {"host": socket.gethostname(), "at": iso()}}
+    session.anchor = SealAnchor.from_settings(config.scrapy_settings().get)
     session.open()
     seal_capture(session, finish_reason=f"salvaged: worker {wid} lost its heartbeat; sealed by the "
                                         "coordinator from what had reached its disk")

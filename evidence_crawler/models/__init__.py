@@ -17,6 +17,7 @@ from evidence_crawler.models.bundle import (
     DiffSummary,
     MemberDigests,
     MemberRef,
+    SealAnchorFile,
     SigningKeyRef,
     TimestampRequest,
 )
@@ -52,5 +53,5 @@ __all__ = [
     "ChainLink", "Counts", "CustodyEvent", "CustodyLinks", "DiffSummary", "Digests", "DistributedCapture",
     "DistributedPart", "Environment", "ErrorTally", "EventKind", "Frozen", "Item", "JsonDocument", "MemberDigests",
     "MemberRef", "NavigationPath", "Offer", "Open", "PageRecord", "PageRef", "ProfileRef", "RenderFile", "RenderRecord",
-    "SalvagedBy", "SigningKeyRef", "TimestampRequest", "WorkerEntry",
+    "SalvagedBy", "SealAnchorFile", "SigningKeyRef", "TimestampRequest", "WorkerEntry",
 ]

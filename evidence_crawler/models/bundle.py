@@ -48,6 +48,13 @@ class BundleArtifact(Frozen):
     size: int
 
 
+class SealAnchorFile(MemberRef):
+    """A seal-time token, signature or signer key of a capture (``capture.anchor``) as it sits in the bundle;
+    ``name`` is how the capture_timestamped / capture_signed custody event names it."""
+
+    name: str
+
+
 class BundleCapture(Frozen):
     """One exported capture: a summary of its sealed manifest (in the bundle too, ``manifest.member``)."""
 
@@ -63,6 +70,7 @@ class BundleCapture(Frozen):
     sealed_event: ChainLink  # the capture_sealed custody event naming the manifest's sha256
     artifacts: list[BundleArtifact]
     pages_in_report: int
+    seal_anchor: list[SealAnchorFile] = []  # empty: sealed without a seal-time timestamp or signature
 
 
 class BundleItem(Item):

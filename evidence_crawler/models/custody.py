@@ -18,6 +18,9 @@ class EventKind(StrEnum):
     CAPTURE_RESUMED = "capture_resumed"
     ARTIFACT_WRITTEN = "artifact_written"
     CAPTURE_SEALED = "capture_sealed"
+    CAPTURE_TIMESTAMPED = "capture_timestamped"  # an RFC 3161 token over the sealed manifest (capture.anchor)
+    CAPTURE_SIGNED = "capture_signed"  # the operator's signature over the sealed manifest
+    SEAL_TIMESTAMP_FAILED = "seal_timestamp_failed"  # a TSA gave no token at seal
     CAPTURE_FAILED = "capture_failed"
     CAPTURE_INTERRUPTED = "capture_interrupted"
     CAPTURE_DISCARDED = "capture_discarded"

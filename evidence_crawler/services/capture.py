@@ -83,8 +83,13 @@ def run_crawl(config: EvidenceConfig, req: CrawlRequest, on_progress: Callable[[
     loaded = preflight(config, req)
     store = LocalStore(config.store)
     if req.resume:
-        state = store.read_state(req.resume)  # KeyError names the missing capture
+        from evidence_crawler.services.captures import read_state
+
+        state = read_state(store, req.resume)  # KeyError names the missing capture; a sealed one is sealed
         capture_id = req.resume
+        if state["state"] != "incomplete":
+            raise CaptureRefused(f"capture {capture_id} is {state['state']}; only an incomplete capture can be "
+                                 "resumed")
         if state["profile"] != loaded.profile.name:
             raise CaptureRefused(f"capture {capture_id} was made with profile {state['profile']!r}, "
                                  f"not {loaded.profile.name!r}")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from evidence_crawler.capture.sealstate import repair_sealed, sealed_event, sealed_events
 from evidence_crawler.capture.states import StateFile
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl, pid_alive
@@ -28,12 +29,23 @@ def effective_state(state: dict[str, Any]) -> str:
     return state.get("state", "unknown")
 
 
-def read_state(store: LocalStore, capture_id: str) -> dict[str, Any]:
+_UNKNOWN = object()
+
+
+def read_state(store: LocalStore, capture_id: str, sealed: Any = _UNKNOWN) -> dict[str, Any]:
+    """The capture's state as a reader must see it: an incomplete capture that the ledger sealed is sealed
+    (its state.json repaired: ``capture.sealstate``). ``sealed``: its first capture_sealed event, when the
+    caller already read the ledger (listing), else it is looked up."""
     try:
         state = store.read_state(capture_id)
     except (KeyError, ValueError):
         raise CaptureNotFound(f"no capture {capture_id!r} in {store.root}") from None
-    return {**state, "state": effective_state(state)}
+    effective = effective_state(state)
+    if effective == CaptureState.INCOMPLETE:
+        event = sealed_event(store, capture_id) if sealed is _UNKNOWN else sealed
+        if event is not None:
+            return repair_sealed(store, capture_id, state, event)
+    return {**state, "state": effective}
 
 
 def require_sealed(store: LocalStore, capture_id: str, error: type[Exception], purpose: str) -> dict[str, Any]:
@@ -49,8 +61,9 @@ def require_sealed(store: LocalStore, capture_id: str, error: type[Exception], p
 
 def list_captures(store: LocalStore) -> list[dict[str, Any]]:
     out = []
+    sealed = sealed_events(CustodyLedger(store.root).events())
     for cid in store.capture_ids():
-        st = read_state(store, cid)
+        st = read_state(store, cid, (sealed.get(cid) or [None])[0])
         out.append({"id": cid, "capture_id": cid, "profile": st.get("profile"), "state": st["state"],
                     "started_at": st.get("started_at"), "finished_at": st.get("finished_at"),
                     "counts": st.get("counts"), **({"reason": st["reason"]} if "reason" in st else {}),

@@ -1,4 +1,6 @@
-"""``captures verify``: re-hash every artifact, re-check every WARC record and the custody chain.
+"""``captures verify``: re-hash every artifact, re-check every WARC record and the custody chain, the
+seal-time anchor (token over the manifest, signature: ``bundle.sealcheck``), and that the ledger seals the
+capture only once.
 
 Exit codes follow the verifier convention used throughout: 0 valid, 1 mismatch (every problem named),
 2 unusable input (no such capture, not sealed, manifest unreadable).
@@ -9,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evidence_crawler.bundle.sealcheck import check_signature, check_tokens, file_reader
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.hashing import digest_file
@@ -27,6 +30,7 @@ class VerifyReport:
     capture_id: str
     checked: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    seal_anchor: dict = field(default_factory=dict)  # seal-time tokens (gen_time, tsa) and signer
 
     @property
     def ok(self) -> bool:
@@ -34,7 +38,7 @@ class VerifyReport:
 
     def as_dict(self) -> dict:
         return {"capture_id": self.capture_id, "valid": self.ok, "checked": self.checked,
-                "problems": self.problems}
+                "problems": self.problems, "seal_anchor": self.seal_anchor}
 
 
 def _check_file(path: Path, art: Digests | Artifact, label: str, report: VerifyReport) -> None:
@@ -84,6 +88,9 @@ def verify_capture(store: LocalStore, capture_id: str) -> VerifyReport:
                                            blake3=ev["manifest_blake3"]), "manifest.json", report)
     elif not report.problems:
         report.problems.append("custody.jsonl: no capture_sealed event for this capture")
+    if len(sealed) > 1:
+        report.problems.append(f"custody.jsonl: capture {capture_id} is sealed {len(sealed)} times (events "
+                               + ", ".join(f"#{e.seq}" for e in sealed) + "); a capture is sealed once")
     try:
         artifacts = CaptureManifest.read(manifest_path).artifacts
     except ValueError as exc:
@@ -112,4 +119,21 @@ def verify_capture(store: LocalStore, capture_id: str) -> VerifyReport:
     for (name, offset), page in sorted(pages.items()):
         report.problems.append(f"pages.jsonl: {page['url']} points to {name} offset {offset}, "
                                "where no response record is")
+    if sealed:
+        _check_anchor(ledger, capture_id, d, manifest_path.read_bytes(), report)
     return report
+
+
+def _check_anchor(ledger: CustodyLedger, capture_id: str, folder: Path, manifest: bytes, report: VerifyReport) -> None:
+    """The token(s) and signature custody names for this capture, checked against the manifest's bytes."""
+    events = list(ledger.events(capture_id))
+    tokens = [e.data for e in events if e.event == EventKind.CAPTURE_TIMESTAMPED]
+    signatures = [e.data for e in events if e.event == EventKind.CAPTURE_SIGNED]
+    read = file_reader(folder)
+    report.problems += check_tokens(manifest, tokens, read)
+    for sig in signatures:
+        report.problems += check_signature(manifest, sig, read)
+    report.checked["seal_timestamps"] = len(tokens)
+    report.checked["seal_signatures"] = len(signatures)
+    report.seal_anchor = {"timestamps": [{"gen_time": t.get("gen_time"), "tsa": t.get("tsa")} for t in tokens],
+                          "signed_by": [s.get("fingerprint") for s in signatures]}

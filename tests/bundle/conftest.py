@@ -67,14 +67,14 @@ def tsa(tmp_path_factory) -> LocalTSA:
 
 
 @pytest.fixture(scope="session")
-def sealed(tmp_path_factory) -> tuple[Cli, str]:
-    """A store with one sealed capture of the hostile-title shop (3 items, 2 offers each)."""
+def sealed(tmp_path_factory, tsa) -> tuple[Cli, str]:
+    """A store with one sealed capture of the hostile-title shop (3 items, 2 offers each), timestamped at seal."""
     tmp = tmp_path_factory.mktemp("bundle-store")
     cli = Cli(tmp / "store")
     profile = tmp / "shop.yaml"
     with HostileTitleShop(items=3) as shop:
         profile.write_text(SHOP_PROFILE.format(url=shop.base_url), encoding="utf-8")
-        summary = cli.crawl(profile)
+        summary = cli.crawl(profile, env={"EVIDENCE_TSA_URLS": tsa.url})
     assert summary["state"] == "sealed", summary
     return cli, summary["capture_id"]
 
