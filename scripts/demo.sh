@@ -49,6 +49,7 @@ for w in s["warc_files"]:
     print(f"WARC:      {w}")
 print(f"custody:   {s['store']}/custody.jsonl")
 print(f"\nnext: evidence-crawler --store {s['store']} items {s['capture_id']} | head")
+print(f"      evidence-crawler --store {s['store']} ui     # the workbench: open the URL it prints")
 print(f"      evidence-crawler --store {s['store']} captures show {s['capture_id']}")
 PY
 if [ -n "${EVIDENCE_S3_BUCKET:-}" ]; then
