@@ -102,12 +102,18 @@ def _timestamps(config: EvidenceConfig, digest: bytes) -> tuple[list[bytes], lis
 
 
 def _key(config: EvidenceConfig, req: ExportRequest) -> SigningKey:
+    """The operator's key. Only the default path is created on demand: signing with a fresh key because
+    ``EVIDENCE_KEY`` was mistyped would tie the bundle to nobody."""
+    path = config.key_path
+    if not path.exists() and path.absolute() != config.default_key_path.absolute():
+        raise ExportUnusable(f"EVIDENCE_KEY {path}: no such file; nothing was written. Fix the path, or run "
+                             "`evidence-crawler keys init` to create a new key there")
     try:
-        if not config.key_path.exists():
-            key = create_key(config.key_path)
+        if not path.exists():
+            key = create_key(path)
             req.notes.append(f"created a new signing key at {key.path} (fingerprint {key.fingerprint})")
             return key
-        return load_key(config.key_path)
+        return load_key(path)
     except SigningKeyError as exc:
         raise ExportUnusable(str(exc)) from None
 
