@@ -72,6 +72,12 @@ def redact_env(name: str, value: str) -> str:
     return redact_text(value)
 
 
+def without_credentials(url: str) -> str:
+    """``url`` without its ``user:password@`` (for a client that must not see, quote or route by them)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2])) if "@" in parts.netloc else url
+
+
 def has_credentials(url: str) -> bool:
     try:
         return "@" in urlsplit(url).netloc

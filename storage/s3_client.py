@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from evidence_crawler.redact import redact_text, redact_url
+from evidence_crawler.redact import redact_text, redact_url, without_credentials
 
 CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken",
                     "TokenRefreshRequired", "AuthorizationHeaderMalformed", "InvalidClientTokenId"}
@@ -63,7 +63,15 @@ def make_client(settings: ClientSettings) -> Any:
 
     session = boto3.session.Session()  # AWS_PROFILE and friends are read here
     region = session.region_name or "us-east-1"
-    return session.client("s3", region_name=region, config=Config(
+    client = _client(session, region, settings, Config, None)
+    # user:password@ in AWS_ENDPOINT_URL is never sent (requests are SigV4-signed), but botocore quotes it in
+    # its errors and matches NO_PROXY against it (so it would go through the proxy): it is dropped
+    bare = without_credentials(client.meta.endpoint_url)
+    return client if bare == client.meta.endpoint_url else _client(session, region, settings, Config, bare)
+
+
+def _client(session: Any, region: str, settings: ClientSettings, Config: Any, endpoint_url: str | None) -> Any:
+    return session.client("s3", region_name=region, endpoint_url=endpoint_url, config=Config(
         retries={"mode": "standard", "max_attempts": settings.max_attempts},
         connect_timeout=settings.connect_timeout_s, read_timeout=settings.read_timeout_s,
         max_pool_connections=settings.max_pool_connections,

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from evidence_crawler.redact import CREDENTIALS_REFUSED, redact_env, redact_text, redact_url, refuse_credentials
+from evidence_crawler.redact import (
+    CREDENTIALS_REFUSED,
+    redact_env,
+    redact_text,
+    redact_url,
+    refuse_credentials,
+    without_credentials,
+)
 
 
 @pytest.mark.parametrize(("url", "redacted"), [
@@ -41,3 +48,8 @@ def test_credentials_in_a_url_are_refused_without_echoing_them():
         refuse_credentials("http://user:pw123@shop.example/")
     assert str(refused.value) == f"http://user:***@shop.example/: {CREDENTIALS_REFUSED}"
     assert refuse_credentials("http://shop.example/?a=1") == "http://shop.example/?a=1"
+
+
+def test_without_credentials_keeps_host_port_and_path():
+    assert without_credentials("http://u:pw@127.0.0.1:9000/b") == "http://127.0.0.1:9000/b"
+    assert without_credentials("https://s3.example") == "https://s3.example"
