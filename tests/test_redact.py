@@ -53,3 +53,12 @@ def test_credentials_in_a_url_are_refused_without_echoing_them():
 def test_without_credentials_keeps_host_port_and_path():
     assert without_credentials("http://u:pw@127.0.0.1:9000/b") == "http://127.0.0.1:9000/b"
     assert without_credentials("https://s3.example") == "https://s3.example"
+
+
+def test_environment_statement_masks_proxy_passwords(monkeypatch):
+    from evidence_crawler.environment import proxy_variables
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://u:hunter2@proxy.example:3128")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    found = proxy_variables()
+    assert found["HTTPS_PROXY"] == "http://u:***@proxy.example:3128" and found["no_proxy"] == "127.0.0.1,localhost"

@@ -2,9 +2,9 @@
 
 Proxy variables with ``user:password@`` (pointing at a dead loopback port; ``NO_PROXY`` keeps the crawl on
 127.0.0.1 working), an ``AWS_ENDPOINT_URL`` with ``user:password@`` (a real moto server), a Redis with
-``requirepass`` reached as ``?password=`` and as ``user:password@`` (a real redis-server), and start URLs
-with credentials (refused, exit 2). Then the whole store, the bundles (unzipped, WARCs inflated), the
-report (pdftotext), the schedule logs and every stdout/stderr are searched for each secret.
+``requirepass`` reached as ``?password=`` and as ``user:password@`` (a real redis-server). Then the whole
+store, the bundles (unzipped, WARCs inflated), the report (pdftotext), the schedule logs and every
+stdout/stderr are searched for each secret. (Start URLs with credentials: tests/test_credentials_refused.py.)
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from evidence_crawler.demo.tsa import LocalTSA
-from evidence_crawler.redact import CREDENTIALS_REFUSED
 from tests.conftest import Cli
 from tests.servers.moto import free_port
 from tests.servers.redisd import redis_server
@@ -79,7 +78,7 @@ class Recorder(Cli):
 
 
 def test_no_secret_reaches_store_bundle_report_logs_or_output(tmp_path, moto_server):
-    secret = {k: f"{k}-{secrets.token_hex(8)}" for k in ("proxy", "endpoint", "aws", "redis", "start")}
+    secret = {k: f"{k}-{secrets.token_hex(8)}" for k in ("proxy", "endpoint", "aws", "redis")}
     dead = free_port()
     proxy = f"http://proxyuser:{secret['proxy']}@127.0.0.1:{dead}/"
     bucket = moto_server.locked_bucket("secrets")
@@ -102,20 +101,6 @@ def test_no_secret_reaches_store_bundle_report_logs_or_output(tmp_path, moto_ser
             cli.env["EVIDENCE_TSA_URLS"] = tsa.url
             profile = tmp_path / "shop.yaml"
             profile.write_text(PROFILE.format(url=shop.base_url), encoding="utf-8")
-            with_creds = shop.base_url.replace("http://", f"http://buyer:{secret['start']}@")
-            bad_profile = tmp_path / "creds.yaml"
-            bad_profile.write_text(PROFILE.format(url=with_creds), encoding="utf-8")
-
-            # start URLs with credentials: refused up front, naming the rule, never echoing the password
-            for args in (("crawl", str(profile), "--allow-private", "--start-url", with_creds),
-                         ("crawl", str(bad_profile), "--allow-private"),
-                         ("capture", with_creds + "item/1", "--allow-private"),
-                         ("schedule", "add", "creds", "--profile", str(profile), "--cron", "0 0 * * *",
-                          "--start-url", with_creds),
-                         ("schedule", "add", "creds", "--profile", str(bad_profile), "--cron", "0 0 * * *")):
-                proc = cli.run(*args, expect=2)
-                assert CREDENTIALS_REFUSED in proc.stderr, proc.stderr
-
             crawl = json.loads(cli.run("-v", "crawl", str(profile), "--allow-private", "--json").stdout)
             assert crawl["state"] == "sealed" and crawl["pages"] > 4
             # S3 unreachable at seal time: the error (botocore quotes the endpoint URL) is recorded redacted
