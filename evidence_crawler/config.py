@@ -87,7 +87,12 @@ class EvidenceConfig(BaseSettings):
 
     @property
     def key_path(self) -> Path:
-        return self.key if self.key is not None else self.store / "keys" / "signing-key.pem"
+        return self.key if self.key is not None else self.default_key_path
+
+    @property
+    def default_key_path(self) -> Path:
+        """The only key path created on demand: a mistyped ``EVIDENCE_KEY`` must not become a new key."""
+        return self.store / "keys" / "signing-key.pem"
 
     @field_validator("s3_retention_mode", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from importlib import metadata
 from typing import Any
 
 from evidence_crawler import __version__
+from evidence_crawler.redact import redact_env
 from evidence_crawler.timeutil import iso
 
 DEPENDENCIES = ("scrapy", "twisted", "warcio", "blake3", "parsel", "lxml", "pydantic", "pydantic-settings",
@@ -43,11 +44,12 @@ def local_addresses() -> list[str]:
 
 
 def proxy_variables() -> dict[str, str]:
+    """The proxy variables set, passwords masked (a proxy URL often carries ``user:password@``)."""
     found = {}
     for name in PROXY_VARS:
         for variant in (name, name.upper()):
             if variant in os.environ:
-                found[variant] = os.environ[variant]
+                found[variant] = redact_env(variant, os.environ[variant])
     return found
 
 

@@ -21,6 +21,7 @@ from parsel import Selector
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from evidence_crawler.hashing import sha256_hex
+from evidence_crawler.redact import redact_url, refuse_credentials
 from evidence_crawler.yamlbounds import MAX_PROFILE_BYTES, YamlTooLarge, check_bounds
 
 XPATH_PREFIX = "xpath:"
@@ -178,10 +179,14 @@ class SiteProfile(BaseModel):
 
 
 def check_http_url(url: str) -> str:
-    parts = urlsplit(url)
+    """A start URL: http(s) with a host, and no ``user:password@`` (refused: it would be recorded)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ValueError(f"{redact_url(url)!r} is not an http(s) URL") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{url!r} is not an http(s) URL")
-    return url
+        raise ValueError(f"{redact_url(url)!r} is not an http(s) URL")
+    return refuse_credentials(url)
 
 
 class LoadedProfile(BaseModel):

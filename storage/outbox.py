@@ -25,6 +25,7 @@ from typing import Any
 
 from evidence_crawler.durable import exclusive_lock
 from evidence_crawler.models import Digests
+from evidence_crawler.redact import redact_text
 from evidence_crawler.timeutil import iso
 
 PENDING, ARCHIVED, FAILED = "pending", "archived", "failed"
@@ -150,11 +151,11 @@ class ArchiveOutbox:
                      archived_at=iso())
 
     def mark_retry(self, entry: OutboxEntry, reason: str, delay_s: float) -> None:
-        self._update(entry, state=PENDING, reason=reason, attempts=entry.attempts + 1,
+        self._update(entry, state=PENDING, reason=redact_text(reason), attempts=entry.attempts + 1,
                      next_attempt_at=time.time() + delay_s)
 
     def mark_failed(self, entry: OutboxEntry, reason: str) -> None:
-        self._update(entry, state=FAILED, reason=reason, attempts=entry.attempts + 1)
+        self._update(entry, state=FAILED, reason=redact_text(reason), attempts=entry.attempts + 1)
 
     def _update(self, entry: OutboxEntry, **values: Any) -> None:
         cols = ", ".join(f"{k}=?" for k in values)

@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from evidence_crawler.redact import redact_text, redact_url, without_credentials
+
 CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken",
                     "TokenRefreshRequired", "AuthorizationHeaderMalformed", "InvalidClientTokenId"}
 TRANSIENT_CODES = {"SlowDown", "Throttling", "ThrottlingException", "RequestTimeout", "ServiceUnavailable",
@@ -61,7 +63,15 @@ def make_client(settings: ClientSettings) -> Any:
 
     session = boto3.session.Session()  # AWS_PROFILE and friends are read here
     region = session.region_name or "us-east-1"
-    return session.client("s3", region_name=region, config=Config(
+    client = _client(session, region, settings, Config, None)
+    # user:password@ in AWS_ENDPOINT_URL is never sent (requests are SigV4-signed), but botocore quotes it in
+    # its errors and matches NO_PROXY against it (so it would go through the proxy): it is dropped
+    bare = without_credentials(client.meta.endpoint_url)
+    return client if bare == client.meta.endpoint_url else _client(session, region, settings, Config, bare)
+
+
+def _client(session: Any, region: str, settings: ClientSettings, Config: Any, endpoint_url: str | None) -> Any:
+    return session.client("s3", region_name=region, endpoint_url=endpoint_url, config=Config(
         retries={"mode": "standard", "max_attempts": settings.max_attempts},
         connect_timeout=settings.connect_timeout_s, read_timeout=settings.read_timeout_s,
         max_pool_connections=settings.max_pool_connections,
@@ -72,7 +82,8 @@ def make_client(settings: ClientSettings) -> Any:
 
 
 def endpoint_of(client: Any) -> str:
-    return client.meta.endpoint_url
+    """The endpoint as recorded (custody, outbox, output): ``AWS_ENDPOINT_URL`` may carry ``user:password@``."""
+    return redact_url(client.meta.endpoint_url)
 
 
 def error_code(exc: BaseException) -> str:
@@ -87,11 +98,12 @@ def classify(exc: BaseException, *, action: str, bucket: str, endpoint: str) -> 
 
     if isinstance(exc, ArchiveError):
         return exc
+    endpoint, text = redact_url(endpoint), redact_text(str(exc))  # botocore's messages quote the endpoint URL
     if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError | bx.ProfileNotFound):
-        return ArchiveConfigError(f"no usable AWS credentials ({exc}): set AWS_ACCESS_KEY_ID and "
+        return ArchiveConfigError(f"no usable AWS credentials ({text}): set AWS_ACCESS_KEY_ID and "
                                   "AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, as for the aws CLI")
     if isinstance(exc, bx.ConnectionError | bx.HTTPClientError):  # refused, reset, timed out
-        return ArchiveUnavailable(f"S3 endpoint {endpoint} unreachable during {action}: {exc}")
+        return ArchiveUnavailable(f"S3 endpoint {endpoint} unreachable during {action}: {text}")
     if isinstance(exc, bx.ClientError):
         code = error_code(exc)
         message = (exc.response.get("Error") or {}).get("Message", "")
@@ -110,4 +122,4 @@ def classify(exc: BaseException, *, action: str, bucket: str, endpoint: str) -> 
         if code in TRANSIENT_CODES or status >= 500:
             return ArchiveUnavailable(f"S3 at {endpoint} failed {action} ({code or status}): {message}")
         return ArchiveError(f"S3 {action} failed ({code or status}): {message}")
-    return ArchiveError(f"S3 {action} failed: {type(exc).__name__}: {exc}")
+    return ArchiveError(f"S3 {action} failed: {type(exc).__name__}: {text}")

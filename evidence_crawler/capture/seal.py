@@ -18,6 +18,7 @@ from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import atomic_write
 from evidence_crawler.environment import environment_statement
 from evidence_crawler.models import MANIFEST_FORMAT, Artifact, CaptureManifest, CaptureState, Digests, EventKind
+from evidence_crawler.redact import redact_text
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore
 
@@ -75,7 +76,8 @@ def seal_capture(session: CaptureSession, finish_reason: str) -> CaptureManifest
         artifacts.append(_store_artifact(session, path, path.name, role))
 
     profile = session.loaded.profile
-    settings = {k: v for k, v in session.settings.items() if not k.startswith("_")}
+    settings = {k: redact_text(v) if isinstance(v, str) else v for k, v in session.settings.items()
+                if not k.startswith("_")}
     manifest = CaptureManifest(
         format=MANIFEST_FORMAT,
         capture_id=session.capture_id,

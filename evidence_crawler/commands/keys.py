@@ -1,9 +1,10 @@
 """``evidence-crawler keys init|show``: the operator's ECDSA P-256 signing key (``EVIDENCE_KEY``).
 
 The default path is ``<store>/keys/signing-key.pem``; set ``EVIDENCE_KEY`` to keep it elsewhere (a
-smart-card-less workstation: outside the evidence store, on an encrypted disk). The private key is
-written 0600 and never printed; ``show`` prints the public key and its fingerprint. Exit codes: 0 ok;
-2 no key (``show``), a key already there (``init``), or an unusable key file.
+smart-card-less workstation: outside the evidence store, on an encrypted disk); ``export`` refuses an
+``EVIDENCE_KEY`` that does not exist until ``keys init`` creates it (only the default path is created on demand).
+The private key is written 0600 and never printed; ``show`` prints the public key and its fingerprint.
+Exit codes: 0 ok; 2 no key (``show``), a key already there (``init``), or an unusable key file.
 """
 
 from __future__ import annotations

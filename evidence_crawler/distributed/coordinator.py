@@ -22,12 +22,13 @@ from evidence_crawler.capture.states import StateFile
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.distributed.codec import dumps
-from evidence_crawler.distributed.frontier import Frontier, FrontierUnavailable, connect, redact
+from evidence_crawler.distributed.frontier import Frontier, FrontierUnavailable, connect
 from evidence_crawler.distributed.layout import OPEN_STATES, FrontierState, WorkerState
 from evidence_crawler.distributed.merge import MergeError, merge_and_seal
 from evidence_crawler.distributed.salvage import salvage_part
 from evidence_crawler.models import CaptureState, ErrorTally, EventKind
 from evidence_crawler.profile import LoadedProfile, load_profile
+from evidence_crawler.redact import redact_url
 from evidence_crawler.services.capture import CaptureRefused, CrawlRequest, preflight
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore
@@ -131,7 +132,7 @@ def run_distributed_crawl(config: EvidenceConfig, req: CrawlRequest, redis_url: 
     local crawl plus ``distributed``."""
     store = LocalStore(config.store)
     ledger = CustodyLedger(store.root)
-    note = redact(redis_url)
+    note = redact_url(redis_url)
     progress = on_progress or (lambda _status: None)
     try:
         client = connect(redis_url)

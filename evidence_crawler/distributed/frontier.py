@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from evidence_crawler.distributed.layout import (
     ACTIVE,
@@ -32,16 +31,7 @@ from evidence_crawler.distributed.layout import (
     Keys,
     WorkerState,
 )
-
-
-def redact(url: str) -> str:
-    """A Redis URL fit for manifests and logs: the password never leaves the process."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username + ':' if parts.username else ':'}***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+from evidence_crawler.redact import redact_text, redact_url
 
 
 def connect(url: str):
@@ -52,7 +42,7 @@ def connect(url: str):
         client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30, health_check_interval=30)
         client.ping()
     except (redis.RedisError, ValueError) as exc:
-        raise FrontierUnavailable(f"cannot reach Redis at {redact(url)}: {exc}") from None
+        raise FrontierUnavailable(f"cannot reach Redis at {redact_url(url)}: {redact_text(str(exc))}") from None
     return client
 
 

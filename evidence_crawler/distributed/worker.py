@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from evidence_crawler.config import EvidenceConfig
-from evidence_crawler.distributed.frontier import Frontier, FrontierUnavailable, active_captures, connect, redact
+from evidence_crawler.distributed.frontier import Frontier, FrontierUnavailable, active_captures, connect
 from evidence_crawler.distributed.layout import FrontierState, Keys
 from evidence_crawler.hashing import sha256_hex
 from evidence_crawler.profile import LoadedProfile, parse_profile
+from evidence_crawler.redact import redact_url
 from evidence_crawler.services.capture import CrawlRequest, run_crawl
 
 
@@ -110,18 +111,20 @@ def run_worker(config: EvidenceConfig, redis_url: str, capture_id: str | None = 
                                              settings=scrapy_settings(redis_url, cid, wid, config),
                                              render=bool(policy.get("render")), capture_id=f"{cid}.part-{wid}"),
                         log_level=log_level)
-    return {**summary, "part_of": cid, "worker": wid, "redis": redact(redis_url)}
+    return {**summary, "part_of": cid, "worker": wid, "redis": redact_url(redis_url)}
 
 
 def serve(config: EvidenceConfig, redis_url: str, store: Path, log: Callable[[str], None]) -> None:
     """Keep joining captures, one child process each (a Twisted reactor runs once per process)."""
     client = connect(redis_url)
-    log(f"worker waiting for distributed captures on {redact(redis_url)}")
+    log(f"worker waiting for distributed captures on {redact_url(redis_url)}")
     while True:
         cid = find_capture(client, None, None)
         log(f"joining capture {cid}")
+        # the URL goes by environment, not argv: a password on a command line is in every `ps` listing
         proc = subprocess.run([sys.executable, "-m", "evidence_crawler.cli", "--store", str(store), "worker",
-                               "--redis", redis_url, "--capture", cid, "--once"], check=False)
+                               "--capture", cid, "--once"], env={**os.environ, "EVIDENCE_REDIS_URL": redis_url},
+                              check=False)
         log(f"capture {cid}: worker exited with {proc.returncode}")
         while Frontier(client, cid).state() == FrontierState.CRAWLING and proc.returncode == 0:
             time.sleep(1.0)  # our part is sealed; wait until the capture leaves "crawling" before rejoining

@@ -41,6 +41,7 @@ from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.hashing import digest_file
 from evidence_crawler.models import CustodyEvent, EventKind
+from evidence_crawler.redact import redact_text, redact_url
 from evidence_crawler.services.captures import require_sealed
 from evidence_crawler.services.diff import DiffUnusable, diff_captures
 from evidence_crawler.timeutil import iso
@@ -97,17 +98,23 @@ def _timestamps(config: EvidenceConfig, digest: bytes) -> tuple[list[bytes], lis
         try:
             tokens.append((url, request_token(url, digest, config.tsa_timeout_s)))
         except TimestampError as exc:
-            failures.append(str(exc))
+            failures.append(redact_text(str(exc)))
     return tokens, failures
 
 
 def _key(config: EvidenceConfig, req: ExportRequest) -> SigningKey:
+    """The operator's key. Only the default path is created on demand: signing with a fresh key because
+    ``EVIDENCE_KEY`` was mistyped would tie the bundle to nobody."""
+    path = config.key_path
+    if not path.exists() and path.absolute() != config.default_key_path.absolute():
+        raise ExportUnusable(f"EVIDENCE_KEY {path}: no such file; nothing was written. Fix the path, or run "
+                             "`evidence-crawler keys init` to create a new key there")
     try:
-        if not config.key_path.exists():
-            key = create_key(config.key_path)
+        if not path.exists():
+            key = create_key(path)
             req.notes.append(f"created a new signing key at {key.path} (fingerprint {key.fingerprint})")
             return key
-        return load_key(config.key_path)
+        return load_key(path)
     except SigningKeyError as exc:
         raise ExportUnusable(str(exc)) from None
 
@@ -168,7 +175,8 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
                   "removed": len(diff["removed"]), "changed": len(diff["changed"]),
                   "unchanged": diff["unchanged"]} if diff else None,
             signing_key={"fingerprint": key.fingerprint, "public_key": ev.PUBLIC_KEY},
-            timestamps={"requested_from": config.tsa_urls if req.timestamp else [], "disabled": not req.timestamp,
+            timestamps={"requested_from": [redact_url(u) for u in config.tsa_urls] if req.timestamp else [],
+                        "disabled": not req.timestamp,
                         "over": "sha256 of evidence/manifest.json"}).dump_bytes()
         w.add_bytes(ev.MANIFEST, mbytes)
         digest = hashlib.sha256(mbytes).digest()
@@ -181,7 +189,8 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
         token_info = []
         for n, (url, der) in enumerate(tokens):
             w.add_bytes(ev.token_path(n), der)
-            token_info.append({"path": ev.token_path(n), "url": url, **inspect_token(der, digest).as_dict()})
+            token_info.append({"path": ev.token_path(n), "url": redact_url(url),
+                               **inspect_token(der, digest).as_dict()})
 
         report_ctx = {
             "case": {"reference": req.case_ref, "title": req.title}, "created": created,
