@@ -3,7 +3,12 @@
 Each line is one :class:`CustodyEvent`; its ``hash`` covers every other field, including ``prev``,
 the previous line's hash, so removing, reordering or editing any line breaks the chain from there on.
 Writers take an exclusive ``flock`` on ``custody.lock`` so concurrent crawls in one store (or several
-workers) cannot interleave or fork the chain. Appends are fsync'ed before the lock is released.
+workers) cannot interleave or fork the chain. Appends are fsync'ed before the lock is released, and a
+failed append (disk full) is cut back (``durable.append``).
+
+A torn last line (a crash mid-write, or an older version on a full disk) is not an event: readers skip
+it, and the next writer cuts it under the lock and records what it cut (``ledger_repaired``: size,
+sha256 and text), so the chain before it is always readable and the chain after it always links.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from evidence_crawler.durable import append_durably, exclusive_lock
+from evidence_crawler.durable import append_durably, complete_lines, exclusive_lock
 from evidence_crawler.models import CustodyEvent, EventKind
 from evidence_crawler.timeutil import iso
 
 GENESIS = "0" * 64
+TEXT_CUT_MAX = 4096  # how much of a cut line ledger_repaired quotes (its size and sha256 cover all)
 
 
 def canonical(obj: Any) -> bytes:
@@ -43,6 +49,35 @@ class CustodyLedger:
     def _locked(self):
         return exclusive_lock(self.lock_path)
 
+    def torn_tail(self) -> bytes:
+        """The bytes after the last newline (empty when the ledger ends with a complete line)."""
+        if not self.path.exists():
+            return b""
+        with open(self.path, "rb") as fh:
+            end = fh.seek(0, os.SEEK_END)
+            pos = end
+            while pos > 0:
+                start = max(0, pos - (1 << 16))
+                fh.seek(start)
+                nl = fh.read(pos - start).rfind(b"\n")
+                if nl >= 0:
+                    start += nl + 1
+                    break
+                pos = start
+            fh.seek(start)
+            return fh.read(end - start)
+
+    def _repair(self) -> None:
+        """Cut a torn last line and record it; call under the lock."""
+        torn = self.torn_tail()
+        if not torn:
+            return
+        os.truncate(self.path, self.path.stat().st_size - len(torn))
+        self._write(EventKind.LEDGER_REPAIRED, None, {
+            "bytes_cut": len(torn), "sha256": hashlib.sha256(torn).hexdigest(),
+            "text_cut": torn[:TEXT_CUT_MAX].decode("utf-8", "replace"),
+            "reason": "the last line was incomplete (a crash or a full disk while it was written)"})
+
     def _tail(self) -> tuple[int, str]:
         """Sequence number and hash of the last complete line (reads backwards, O(1) in ledger size)."""
         if not self.path.exists() or self.path.stat().st_size == 0:
@@ -65,46 +100,51 @@ class CustodyLedger:
         before anything is written."""
         event = EventKind(event)
         with self._locked():
-            seq, prev = self._tail()
-            fields = {"seq": seq + 1, "ts": iso(), "event": event, "capture_id": capture_id,
-                      "data": data, "prev": prev}
-            fields["hash"] = event_hash(fields)
-            append_durably(self.path, canonical(fields) + b"\n")
-            return CustodyEvent(**fields)
+            self._repair()
+            return self._write(event, capture_id, data)
+
+    def _write(self, event: EventKind, capture_id: str | None, data: dict[str, Any]) -> CustodyEvent:
+        seq, prev = self._tail()
+        fields = {"seq": seq + 1, "ts": iso(), "event": event, "capture_id": capture_id,
+                  "data": data, "prev": prev}
+        fields["hash"] = event_hash(fields)
+        append_durably(self.path, canonical(fields) + b"\n")
+        return CustodyEvent(**fields)
 
     def events(self, capture_id: str | None = None) -> Iterator[CustodyEvent]:
+        """Every complete line that is an event; a line that is not is skipped here and named by :meth:`verify`."""
         if not self.path.exists():
             return
-        with open(self.path, "rb") as fh:
-            for raw in fh:
-                ev = CustodyEvent(**json.loads(raw))
-                if capture_id is None or ev.capture_id == capture_id:
-                    yield ev
+        for raw in complete_lines(self.path):
+            try:
+                ev = CustodyEvent.model_validate_json(raw)
+            except ValueError:
+                continue
+            if capture_id is None or ev.capture_id == capture_id:
+                yield ev
 
     def verify(self) -> list[str]:
-        """Every problem in the chain, by line number; empty when intact."""
+        """Every problem in the chain of complete lines, by line number; empty when intact. A torn last
+        line is not a problem of the chain (:meth:`torn_tail`; the next writer cuts it)."""
         problems: list[str] = []
         if not self.path.exists():
             return problems
         prev, expect_seq = GENESIS, 1
-        with open(self.path, "rb") as fh:
-            for lineno, raw in enumerate(fh, 1):
-                try:
-                    fields = json.loads(raw)
-                except ValueError:
-                    problems.append(f"custody.jsonl line {lineno}: not valid JSON")
-                    prev = None
-                    continue
-                if not isinstance(fields, dict) or "hash" not in fields:
-                    problems.append(f"custody.jsonl line {lineno}: not a custody event")
-                    continue
-                if event_hash(fields) != fields["hash"]:
-                    problems.append(f"custody.jsonl line {lineno}: content does not match its hash (edited)")
-                if prev is not None and fields.get("prev") != prev:
-                    problems.append(f"custody.jsonl line {lineno}: does not link to the previous line")
-                if fields.get("seq") != expect_seq:
-                    problems.append(f"custody.jsonl line {lineno}: sequence {fields.get('seq')} != {expect_seq}")
-                prev, expect_seq = fields["hash"], expect_seq + 1
-                if not raw.endswith(b"\n"):
-                    problems.append(f"custody.jsonl line {lineno}: truncated (no newline)")
+        for lineno, raw in enumerate(complete_lines(self.path), 1):
+            try:
+                fields = json.loads(raw)
+            except ValueError:
+                problems.append(f"custody.jsonl line {lineno}: not valid JSON")
+                prev = None
+                continue
+            if not isinstance(fields, dict) or "hash" not in fields:
+                problems.append(f"custody.jsonl line {lineno}: not a custody event")
+                continue
+            if event_hash(fields) != fields["hash"]:
+                problems.append(f"custody.jsonl line {lineno}: content does not match its hash (edited)")
+            if prev is not None and fields.get("prev") != prev:
+                problems.append(f"custody.jsonl line {lineno}: does not link to the previous line")
+            if fields.get("seq") != expect_seq:
+                problems.append(f"custody.jsonl line {lineno}: sequence {fields.get('seq')} != {expect_seq}")
+            prev, expect_seq = fields["hash"], expect_seq + 1
         return problems

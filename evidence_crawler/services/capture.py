@@ -11,8 +11,10 @@ from urllib.parse import urlsplit
 
 from evidence_crawler import signals as evidence_signals
 from evidence_crawler.config import EvidenceConfig
+from evidence_crawler.models import CaptureState
 from evidence_crawler.netguard import REFUSAL_HINT, check_destination
 from evidence_crawler.profile import LoadedProfile, check_http_url, load_profile
+from evidence_crawler.services.captures import read_state
 from storage.local import LocalStore
 
 
@@ -85,6 +87,9 @@ def run_crawl(config: EvidenceConfig, req: CrawlRequest, on_progress: Callable[[
     if req.resume:
         state = store.read_state(req.resume)  # KeyError names the missing capture
         capture_id = req.resume
+        current = read_state(store, capture_id)["state"]
+        if current != CaptureState.INCOMPLETE:  # sealed, failed, discarded, or its writer is still running
+            raise CaptureRefused(f"capture {capture_id} is {current}; only an incomplete capture can be resumed")
         if state["profile"] != loaded.profile.name:
             raise CaptureRefused(f"capture {capture_id} was made with profile {state['profile']!r}, "
                                  f"not {loaded.profile.name!r}")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from evidence_crawler.capture.states import StateFile
+from evidence_crawler.capture.states import StateFile, unrecorded_failure
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl, pid_alive
 from evidence_crawler.models import CaptureManifest, CaptureState, EventKind
@@ -29,11 +29,19 @@ def effective_state(state: dict[str, Any]) -> str:
 
 
 def read_state(store: LocalStore, capture_id: str) -> dict[str, Any]:
+    """state.json as readers see it: a dead writer's capture is incomplete, or failed if it left the
+    failure marker because the disk refused to record the failure (``capture.states``)."""
     try:
         state = store.read_state(capture_id)
     except (KeyError, ValueError):
         raise CaptureNotFound(f"no capture {capture_id!r} in {store.root}") from None
-    return {**state, "state": effective_state(state)}
+    effective = effective_state(state)
+    if effective == CaptureState.INCOMPLETE:
+        note = unrecorded_failure(store.capture_dir(capture_id))
+        if note is not None:
+            return {**state, "state": str(CaptureState.FAILED),
+                    "reason": f"{note or 'writing evidence failed'} (failure not recorded: the disk refused it)"}
+    return {**state, "state": effective}
 
 
 def require_sealed(store: LocalStore, capture_id: str, error: type[Exception], purpose: str) -> dict[str, Any]:
