@@ -49,33 +49,39 @@ class CustodyLedger:
     def _locked(self):
         return exclusive_lock(self.lock_path)
 
-    def torn_tail(self) -> bytes:
-        """The bytes after the last newline (empty when the ledger ends with a complete line)."""
+    def torn_tail(self) -> tuple[int, int]:
+        """Where the bytes after the last newline start, and how many there are ((size, 0) when the
+        ledger ends with a complete line)."""
         if not self.path.exists():
-            return b""
+            return 0, 0
         with open(self.path, "rb") as fh:
-            end = fh.seek(0, os.SEEK_END)
-            pos = end
-            while pos > 0:
-                start = max(0, pos - (1 << 16))
-                fh.seek(start)
-                nl = fh.read(pos - start).rfind(b"\n")
+            end = pos = fh.seek(0, os.SEEK_END)
+            cut = 0  # after the last newline, else at the beginning
+            while pos > 0:  # backwards in 64 KiB blocks: O(tail), not O(ledger)
+                block = max(0, pos - (1 << 16))
+                fh.seek(block)
+                nl = fh.read(pos - block).rfind(b"\n")
                 if nl >= 0:
-                    start += nl + 1
+                    cut = block + nl + 1
                     break
-                pos = start
-            fh.seek(start)
-            return fh.read(end - start)
+                pos = block
+        return cut, end - cut
 
     def _repair(self) -> None:
-        """Cut a torn last line and record it; call under the lock."""
-        torn = self.torn_tail()
-        if not torn:
+        """Cut a torn last line and record it (size, sha256, its first bytes); call under the lock."""
+        cut, size = self.torn_tail()
+        if not size:
             return
-        os.truncate(self.path, self.path.stat().st_size - len(torn))
+        digest = hashlib.sha256()
+        with open(self.path, "rb") as fh:
+            fh.seek(cut)
+            head = fh.read(TEXT_CUT_MAX)
+            digest.update(head)
+            while chunk := fh.read(1 << 20):  # a hostile tail may be huge: hashed in chunks
+                digest.update(chunk)
+        os.truncate(self.path, cut)
         self._write(EventKind.LEDGER_REPAIRED, None, {
-            "bytes_cut": len(torn), "sha256": hashlib.sha256(torn).hexdigest(),
-            "text_cut": torn[:TEXT_CUT_MAX].decode("utf-8", "replace"),
+            "bytes_cut": size, "sha256": digest.hexdigest(), "text_cut": head.decode("utf-8", "replace"),
             "reason": "the last line was incomplete (a crash or a full disk while it was written)"})
 
     def _tail(self) -> tuple[int, str]:
@@ -125,7 +131,7 @@ class CustodyLedger:
 
     def verify(self) -> list[str]:
         """Every problem in the chain of complete lines, by line number; empty when intact. A torn last
-        line is not a problem of the chain (:meth:`torn_tail`; the next writer cuts it)."""
+        line is not a problem of the chain (:meth:`torn_tail`: the next writer cuts it)."""
         problems: list[str] = []
         if not self.path.exists():
             return problems
