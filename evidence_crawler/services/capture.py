@@ -88,7 +88,8 @@ def run_crawl(config: EvidenceConfig, req: CrawlRequest, on_progress: Callable[[
         state = store.read_state(req.resume)  # KeyError names the missing capture
         capture_id = req.resume
         current = read_state(store, capture_id)["state"]
-        if current != CaptureState.INCOMPLETE:  # sealed, failed, discarded, or its writer is still running
+        running_here = current == CaptureState.CAPTURING and state.get("host") == socket.gethostname()
+        if current in (CaptureState.SEALED, CaptureState.FAILED, CaptureState.DISCARDED) or running_here:
             raise CaptureRefused(f"capture {capture_id} is {current}; only an incomplete capture can be resumed")
         if state["profile"] != loaded.profile.name:
             raise CaptureRefused(f"capture {capture_id} was made with profile {state['profile']!r}, "
