@@ -6,6 +6,8 @@
   so it is looped; if it fails half-way the file is cut back to where it was, and the next line never
   follows a torn one.
 - A line file read after a kill skips a torn last line: it is not a record yet.
+- A reserve is space set aside while there is some, so that recording a failure caused by a full disk
+  does not need the space the disk no longer has (:func:`reserve_space`).
 - Locks are ``flock`` on a file next to the data; the kernel drops them when the holder dies (kill -9
   included). The holder writes its pid into the lock file, so whoever is refused can say who is in the way.
 
@@ -14,6 +16,7 @@ Nothing here imports the rest of the project: storage, bundle, custody and the c
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -129,6 +132,38 @@ def append_durably(path: Path, data: bytes) -> None:
         append(fd, data)
     finally:
         os.close(fd)
+
+
+# --- space reserve ---------------------------------------------------------------------------------
+RESERVE_BYTES = 64 * 1024  # a custody line and a state file, with room for the file system's own blocks
+
+
+def reserve_space(path: Path, size: int = RESERVE_BYTES) -> None:
+    """Allocate ``size`` bytes to ``path`` now (blocks really allocated, not a sparse file)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        try:
+            os.posix_fallocate(fd, 0, size)
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EINVAL):
+                raise
+            os.ftruncate(fd, 0)
+            write_all(fd, bytes(size))  # a file system without fallocate: real zeros take real blocks
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def release_space(path: Path, marker: Path, note: str) -> None:
+    """Free the reserve at ``path``, keeping its inode as ``marker`` holding ``note`` (best effort: rename
+    and truncate need no free space, the note may not fit)."""
+    os.replace(path, marker)
+    os.truncate(marker, 0)
+    try:
+        with open(marker, "w", encoding="utf-8") as fh:
+            fh.write(note + "\n")
+    except OSError:
+        pass  # the empty marker still says that a failure was not recorded
 
 
 # --- line files --------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The ledger: hash-chained, append-only, safe with concurrent writers."""
 
+import hashlib
 import json
 import multiprocessing
 
@@ -65,22 +66,39 @@ def test_the_chain_starts_at_genesis_and_each_hash_covers_its_own_fields(tmp_pat
 
 def test_an_event_larger_than_the_tail_window_still_links(tmp_path):
     ledger = CustodyLedger(tmp_path)
-    big = ledger.append(EventKind.CAPTURE_STARTED, "cap", blob="x" * 200_000)  # _tail reads backwards in 64 KiB blocks
-    after = ledger.append(EventKind.CAPTURE_STARTED, "cap")
+    big = ledger.append(EventKind.ARTIFACT_WRITTEN, "cap", blob="x" * 200_000)  # _tail reads backwards in 64 KiB blocks
+    after = ledger.append(EventKind.ARTIFACT_WRITTEN, "cap")
     assert after.prev == big.hash and after.seq == 2 and ledger.verify() == []
 
 
-def test_a_torn_last_line_and_a_garbage_line_are_reported_by_line(tmp_path):
+def test_a_garbage_line_is_reported_by_line_and_skipped_by_readers(tmp_path):
     ledger = CustodyLedger(tmp_path)
     for i in range(3):
-        ledger.append(EventKind.CAPTURE_STARTED, "cap", i=i)
+        ledger.append(EventKind.ARTIFACT_WRITTEN, "cap", i=i)
     lines = ledger.path.read_bytes().splitlines(keepends=True)
-    ledger.path.write_bytes(b"".join(lines)[:-1])
-    assert ledger.verify() == ["custody.jsonl line 3: truncated (no newline)"]
     ledger.path.write_bytes(lines[0] + b"{not json\n" + lines[2])
     problems = ledger.verify()
     assert "custody.jsonl line 2: not valid JSON" in problems
     assert not any("line 3: does not link" in p for p in problems)  # unknown predecessor: no false link claim
+    assert [e.seq for e in ledger.events()] == [1, 3]
+
+
+def test_a_torn_last_line_is_skipped_by_readers_then_cut_and_recorded_by_the_next_writer(tmp_path):
+    ledger = CustodyLedger(tmp_path)
+    for i in range(3):
+        ledger.append(EventKind.ARTIFACT_WRITTEN, "cap", i=i)
+    torn = ledger.path.read_bytes().splitlines(keepends=True)[2][:-20]
+    ledger.path.write_bytes(b"".join(ledger.path.read_bytes().splitlines(keepends=True)[:2]) + torn)
+    assert ledger.verify() == [] and [e.seq for e in ledger.events()] == [1, 2]
+    assert ledger.torn_tail() == (ledger.path.stat().st_size - len(torn), len(torn))
+
+    after = ledger.append(EventKind.CAPTURE_STARTED, "next")
+    repaired = [e for e in ledger.events() if e.event is EventKind.LEDGER_REPAIRED]
+    assert [e.seq for e in repaired] == [3] and after.seq == 4 and after.prev == repaired[0].hash
+    assert repaired[0].data["bytes_cut"] == len(torn)
+    assert repaired[0].data["sha256"] == hashlib.sha256(torn).hexdigest()
+    assert repaired[0].data["text_cut"] == torn.decode()
+    assert ledger.verify() == [] and ledger.torn_tail()[1] == 0
 
 
 def test_a_missing_or_empty_ledger_is_an_intact_empty_chain(tmp_path):

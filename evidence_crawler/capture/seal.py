@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from evidence_crawler.capture.anchor import AnchorResult, SealAnchor, anchor_manifest
+from evidence_crawler.capture.states import RESERVE
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import atomic_write
 from evidence_crawler.environment import environment_statement
@@ -114,6 +115,6 @@ def _drop_work_copies(session: CaptureSession) -> None:
     """The work files are now hard links to (or copies of) sealed objects; keep only the jobdir log."""
     for path in list((session.work / "warc").glob("*.warc.gz")) + [
             session.work / n for n in ("profile.yaml", "pages.jsonl", "items.jsonl", "errors.jsonl")] + [
-            path for path, _role in session.extra_artifacts]:
+            path for path, _role in session.extra_artifacts] + [session.dir / RESERVE]:
         if path.exists():
             path.unlink()

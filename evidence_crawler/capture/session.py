@@ -4,7 +4,8 @@ It owns the capture's working files (WARC writer, the pages/items/errors line fi
 the item tally, the DNS answers and the errors, and moves the capture through its states
 (``capture.states``). Callers only record into it (items, errors, DNS answers, extra artifacts and
 manifest sections); sealing turns its files into content-addressed artifacts (``capture.seal``).
-A write that fails (disk full) fails the capture at once: a capture that lost data is never sealed.
+A write that fails (disk full) fails the capture at once: a capture that lost data is never sealed,
+and its failure is recorded with the space reserved for it (``capture.states``).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from evidence_crawler.capture.anchor import SealAnchor
 from evidence_crawler.capture.linefiles import JsonLines
 from evidence_crawler.capture.resume import repair_work
 from evidence_crawler.capture.sealstate import repair_sealed, sealed_event
-from evidence_crawler.capture.states import INIT, StateFile, check
+from evidence_crawler.capture.states import FAILED_MARKER, INIT, RESERVE, StateFile, check, unrecorded_failure
 from evidence_crawler.capture.tally import ItemTally
 from evidence_crawler.custody import CustodyLedger
-from evidence_crawler.durable import iter_jsonl
+from evidence_crawler.durable import iter_jsonl, release_space, reserve_space
 from evidence_crawler.models import CaptureError, CaptureState, ErrorTally, EventKind, Item
 from evidence_crawler.profile import LoadedProfile
 from evidence_crawler.timeutil import iso
@@ -73,8 +74,9 @@ class CaptureSession:
             sealed = sealed_event(self.store, self.capture_id)
             if sealed is not None and state["state"] in (CaptureState.CAPTURING, CaptureState.INCOMPLETE):
                 state = repair_sealed(self.store, self.capture_id, state, sealed)  # never sealed twice
-            if state["state"] not in (CaptureState.CAPTURING, CaptureState.INCOMPLETE):
-                raise RuntimeError(f"capture {self.capture_id} is {state['state']}; only an incomplete "
+            current = CaptureState.FAILED if unrecorded_failure(self.dir) is not None else state["state"]
+            if current not in (CaptureState.CAPTURING, CaptureState.INCOMPLETE):
+                raise RuntimeError(f"capture {self.capture_id} is {current}; only an incomplete "
                                    "capture can be resumed")
             self.started_at = state["started_at"]
             repair = repair_work(self.work)
@@ -83,6 +85,7 @@ class CaptureSession:
                                torn_bytes_cut=repair.torn_bytes_cut,
                                items_dropped_unrecorded_page=repair.items_dropped)
         self.work.mkdir(parents=True, exist_ok=True)
+        reserve_space(self.dir / RESERVE)
         self.transition(CaptureState.CAPTURING)
         if not self.resuming:
             (self.work / "profile.yaml").write_text(self.loaded.text, encoding="utf-8")
@@ -138,10 +141,15 @@ class CaptureSession:
         except OSError:
             pass  # the disk that failed the capture may fail this too; the state below still says why
         try:
-            self.transition(CaptureState.FAILED, reason=reason)
-            self.ledger.append(EventKind.CAPTURE_FAILED, self.capture_id, reason=reason)
+            release_space(self.dir / RESERVE, self.dir / FAILED_MARKER, reason)
         except OSError:
-            pass  # state.json still says "capturing" with a dead pid: listed as incomplete, never sealed
+            pass  # no reserve (an older capture): the writes below may still find room
+        for record in (lambda: self.ledger.append(EventKind.CAPTURE_FAILED, self.capture_id, reason=reason),
+                       lambda: self.transition(CaptureState.FAILED, reason=reason)):
+            try:
+                record()
+            except OSError:
+                pass  # the marker left by release_space says "failed" to every reader (capture.states)
 
     # --- recording -----------------------------------------------------------------------------
     @property

@@ -5,16 +5,25 @@ capture with no ``state.json`` yet. ``incomplete`` is never written: readers der
 whose writer is gone, so resuming such a capture moves CAPTURING -> CAPTURING and discarding it
 CAPTURING -> DISCARDED. SEALED and DISCARDED are final: nothing sealed is ever rewritten, and a capture
 that lost data (FAILED) can only be discarded, never sealed.
+
+A full disk may refuse even the write that says FAILED. So a capturing session keeps a space reserve in
+its work folder (``RESERVE``); failing frees it by renaming it to ``FAILED_MARKER`` (a rename needs no
+space), then records ``capture_failed`` and the state. If even that was refused, the marker remains
+beside a "capturing" state whose writer is gone, and readers list the capture as failed, never as
+incomplete (an incomplete capture could be resumed and sealed without the records the disk refused).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from evidence_crawler.models import CaptureState
 from storage.local import LocalStore
 
 INIT = "init"  # not a CaptureState: it is never written, it is the absence of state.json
+RESERVE = "work/.space-reserve"  # relative to the capture folder
+FAILED_MARKER = "work/FAILED"
 
 _OPEN = frozenset({CaptureState.CAPTURING, CaptureState.SEALED, CaptureState.FAILED, CaptureState.DISCARDED})
 NEXT: dict[str, frozenset[CaptureState]] = {
@@ -36,6 +45,14 @@ class IllegalTransition(RuntimeError):
 def check(capture_id: str, current: str, wanted: str) -> None:
     if wanted not in NEXT.get(current, frozenset()):
         raise IllegalTransition(capture_id, current, wanted)
+
+
+def unrecorded_failure(capture_dir: Path) -> str | None:
+    """Why the capture failed, if it left the failure marker (empty note: the disk refused even that)."""
+    try:
+        return (capture_dir / FAILED_MARKER).read_text(encoding="utf-8", errors="replace").strip()
+    except FileNotFoundError:
+        return None
 
 
 class StateFile:

@@ -26,6 +26,7 @@ class EventKind(StrEnum):
     CAPTURE_DISCARDED = "capture_discarded"
     SCHEDULE_RUN = "schedule_run"
     EXPORTED = "exported"
+    LEDGER_REPAIRED = "ledger_repaired"  # a torn last line cut: bytes_cut, sha256, text_cut (custody.py)
     # the S3 archive
     ARCHIVE_QUEUED = "archive_queued"
     OBJECT_ARCHIVED = "object_archived"

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from evidence_crawler import signals as evidence_signals
 from evidence_crawler.config import EvidenceConfig
+from evidence_crawler.models import CaptureState
 from evidence_crawler.netguard import REFUSAL_HINT, check_destination
 from evidence_crawler.profile import LoadedProfile, check_http_url, load_profile
 from storage.local import LocalStore
@@ -87,9 +88,10 @@ def run_crawl(config: EvidenceConfig, req: CrawlRequest, on_progress: Callable[[
 
         state = read_state(store, req.resume)  # KeyError names the missing capture; a sealed one is sealed
         capture_id = req.resume
-        if state["state"] != "incomplete":
-            raise CaptureRefused(f"capture {capture_id} is {state['state']}; only an incomplete capture can be "
-                                 "resumed")
+        current = read_state(store, capture_id)["state"]
+        running_here = current == CaptureState.CAPTURING and state.get("host") == socket.gethostname()
+        if current in (CaptureState.SEALED, CaptureState.FAILED, CaptureState.DISCARDED) or running_here:
+            raise CaptureRefused(f"capture {capture_id} is {current}; only an incomplete capture can be resumed")
         if state["profile"] != loaded.profile.name:
             raise CaptureRefused(f"capture {capture_id} was made with profile {state['profile']!r}, "
                                  f"not {loaded.profile.name!r}")

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence_crawler.capture.sealstate import repair_sealed, sealed_event, sealed_events
-from evidence_crawler.capture.states import StateFile
+from evidence_crawler.capture.states import StateFile, unrecorded_failure
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl, pid_alive
 from evidence_crawler.models import CaptureManifest, CaptureState, ErrorTally, EventKind
@@ -35,7 +35,8 @@ _UNKNOWN = object()
 def read_state(store: LocalStore, capture_id: str, sealed: Any = _UNKNOWN) -> dict[str, Any]:
     """The capture's state as a reader must see it: an incomplete capture that the ledger sealed is sealed
     (its state.json repaired: ``capture.sealstate``). ``sealed``: its first capture_sealed event, when the
-    caller already read the ledger (listing), else it is looked up."""
+    caller already read the ledger (listing), else it is looked up. A dead writer's capture that left the
+    failure marker (the disk refused to record its failure) is failed (``capture.states``)."""
     try:
         state = store.read_state(capture_id)
     except (KeyError, ValueError):
@@ -45,6 +46,10 @@ def read_state(store: LocalStore, capture_id: str, sealed: Any = _UNKNOWN) -> di
         event = sealed_event(store, capture_id) if sealed is _UNKNOWN else sealed
         if event is not None:
             return repair_sealed(store, capture_id, state, event)
+        note = unrecorded_failure(store.capture_dir(capture_id))
+        if note is not None:
+            return {**state, "state": str(CaptureState.FAILED),
+                    "reason": f"{note or 'writing evidence failed'} (failure not recorded: the disk refused it)"}
     return {**state, "state": effective}
 
 

@@ -11,11 +11,13 @@ The steps, in order (each later one depends on the hashes of the earlier ones):
 4. write ``evidence/manifest.json`` (every hash so far), sign it, timestamp its sha256 at every TSA;
 5. write the report (HTML, then PDF through Chromium), VERIFY.txt and SHA256SUMS;
 6. write ``datapackage.json`` and ``datapackage-digest.json`` (WACZ signature), rename the zip into
-   place, and append one ``exported`` custody event per capture with the bundle's sha256.
+   place, and append one ``exported`` custody event per capture with the bundle's sha256 (a store that is
+   read-only, e.g. mounted so for an audit, gets a note instead: export only reads the store).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -48,6 +50,8 @@ from evidence_crawler.timeutil import iso
 from storage.local import LocalStore
 
 SOFTWARE = f"evidence-crawler {__version__}"
+
+READ_ONLY_ERRORS = (errno.EROFS, errno.EACCES, errno.EPERM)  # export may read a store it cannot write
 
 
 class ExportUnusable(Exception):
@@ -218,11 +222,17 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
                                  "to replace it)") from None
     bundle = digest_file(req.output)
     custody_ledger = CustodyLedger(store.root)
-    for cid in req.capture_ids:
-        custody_ledger.append(EventKind.EXPORTED, cid, bundle=str(req.output.absolute()), bundle_sha256=bundle.sha256,
-                              bundle_blake3=bundle.blake3, size=bundle.size, evidence_manifest_sha256=digest.hex(),
-                              captures=req.capture_ids, timestamps=len(tokens), signed_by=key.fingerprint,
-                              case_ref=req.case_ref)
+    try:
+        for cid in req.capture_ids:
+            custody_ledger.append(EventKind.EXPORTED, cid, bundle=str(req.output.absolute()),
+                                  bundle_sha256=bundle.sha256, bundle_blake3=bundle.blake3, size=bundle.size,
+                                  evidence_manifest_sha256=digest.hex(), captures=req.capture_ids,
+                                  timestamps=len(tokens), signed_by=key.fingerprint, case_ref=req.case_ref)
+    except OSError as exc:
+        if exc.errno not in READ_ONLY_ERRORS:
+            raise
+        req.notes.append(f"the store is read-only ({exc.strerror}): this export is not recorded in its custody "
+                         "ledger; the bundle is complete and verifies on its own")
     return {"bundle": str(req.output.absolute()), "sha256": bundle.sha256, "blake3": bundle.blake3,
             "size": bundle.size, "captures": req.capture_ids, "timestamps": [
                 {k: t[k] for k in ("path", "url", "gen_time", "serial")} for t in token_info],

@@ -2,12 +2,18 @@
 seal-time anchor (token over the manifest, signature: ``bundle.sealcheck``), and that the ledger seals the
 capture only once.
 
+Besides content, the form of what was sealed: every object, every ``artifacts/`` name and the manifest
+must be a regular, read-only file (0444). A symlink could later point elsewhere, and a writable file was
+made so by someone after the seal: both are named even when the bytes still match.
+
 Exit codes follow the verifier convention used throughout: 0 valid, 1 mismatch (every problem named),
 2 unusable input (no such capture, not sealed, manifest unreadable).
 """
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +25,8 @@ from evidence_crawler.models import Artifact, CaptureManifest, Digests, EventKin
 from evidence_crawler.services.captures import require_sealed
 from evidence_crawler.warc import WarcFindings, check_warc
 from storage.local import LocalStore
+
+WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 
 
 class Unusable(Exception):
@@ -54,6 +62,21 @@ def _check_file(path: Path, art: Digests | Artifact, label: str, report: VerifyR
         report.problems.append(f"{label}: blake3 mismatch (content changed)")
 
 
+def _check_form(path: Path, label: str, report: VerifyReport) -> None:
+    """A sealed file is a regular file with no write permission for anyone."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return  # named as missing by _check_file
+    if stat.S_ISLNK(st.st_mode):
+        report.problems.append(f"{label}: is a symlink (to {os.readlink(path)}), not the sealed file")
+    elif not stat.S_ISREG(st.st_mode):
+        report.problems.append(f"{label}: is not a regular file")
+    elif st.st_mode & WRITE_BITS:
+        report.problems.append(f"{label}: is writable (mode {stat.S_IMODE(st.st_mode):04o}; sealed files "
+                               "are 0444): made so after the seal")
+
+
 def _check_warc(path: Path, name: str, pages: dict[tuple[str, int], dict], report: VerifyReport) -> None:
     """Every record through the WARC checker; each page of pages.jsonl held against its response record."""
     found = WarcFindings()
@@ -82,6 +105,7 @@ def verify_capture(store: LocalStore, capture_id: str) -> VerifyReport:
     manifest_path = d / "manifest.json"
     if not manifest_path.exists():
         raise Unusable(f"capture {capture_id}: manifest.json is missing")
+    _check_form(manifest_path, "manifest.json", report)
     if sealed:
         ev = sealed[-1].data
         _check_file(manifest_path, Digests(size=ev["manifest_size"], sha256=ev["manifest_sha256"],
@@ -101,6 +125,8 @@ def verify_capture(store: LocalStore, capture_id: str) -> VerifyReport:
         _check_file(store.root / art.path, art, f"{art.name} (object {art.path})", report)
         named = d / "artifacts" / art.name
         obj = store.root / art.path
+        _check_form(obj, f"{art.name} (object {art.path})", report)
+        _check_form(named, f"artifacts/{art.name}", report)
         if named.exists() and obj.exists() and named.stat().st_ino != obj.stat().st_ino:
             _check_file(named, art, f"artifacts/{art.name}", report)
         ev = written.get(art.name)

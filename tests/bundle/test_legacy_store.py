@@ -20,9 +20,11 @@ OLD, NEW = "20261202T055629Z-allofmp3-demo-060f12", "20261202T055631Z-allofmp3-d
 def legacy(tmp_path) -> Cli:
     store = tmp_path / "store"
     shutil.copytree(LEGACY, store)
-    for obj in (store / "objects").rglob("*"):
-        if obj.is_file():
-            obj.chmod(0o444)  # as sealed: git keeps no modes
+    sealed = [*(store / "objects").rglob("*"), *store.glob("captures/*/artifacts/*"),
+              *store.glob("captures/*/manifest.json")]
+    for path in sealed:
+        if path.is_file():
+            path.chmod(0o444)  # as sealed: git keeps no modes
     return Cli(store)
 
 
