@@ -21,6 +21,7 @@ from evidence_crawler.models.bundle import (
     TimestampRequest,
 )
 from evidence_crawler.models.custody import CustodyEvent, EventKind
+from evidence_crawler.models.findings import FINDINGS_FORMAT, Findings, RepertoireVersion, Work
 from evidence_crawler.models.items import Item, Offer
 from evidence_crawler.models.manifest import (
     MANIFEST_FORMAT,
@@ -53,3 +54,4 @@ __all__ = [
     "NavigationPath", "Offer", "Open", "PageRecord", "PageRef", "ProfileRef", "RenderFile", "RenderRecord",
     "SalvagedBy", "SigningKeyRef", "TimestampRequest", "WorkerEntry",
 ]
+__all__ += ["FINDINGS_FORMAT", "Findings", "RepertoireVersion", "Work"]
