@@ -77,7 +77,11 @@ def load_version(store: LocalStore, name: str, version: int | None = None) -> tu
     if not obj.is_file() or digest_file(obj).sha256 != record.sha256:
         raise RepertoireUnusable(f"repertoire {name} v{record.version}: the stored file {obj} is missing or no "
                                  "longer matches its sha256 (the store is damaged)")
-    return record, load_catalogue(obj, skip_bad_rows=record.skipped_count > 0)
+    try:
+        return record, load_catalogue(obj, skip_bad_rows=record.skipped_count > 0)
+    except CatalogueError as exc:  # it was read at import: only a changed reader can refuse it now
+        raise RepertoireUnusable(f"repertoire {name} v{record.version}: its stored file no longer reads: "
+                                 f"{exc}") from None
 
 
 def show_repertoire(store: LocalStore, name: str, version: int | None = None) -> dict[str, Any]:
