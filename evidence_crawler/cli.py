@@ -24,6 +24,7 @@ from evidence_crawler.commands.distributed import crawl_status, worker
 from evidence_crawler.commands.export import export
 from evidence_crawler.commands.keys import keys_app
 from evidence_crawler.commands.profiles import demo_site, profiles_app
+from evidence_crawler.commands.repertoire import match, repertoire_app
 from evidence_crawler.commands.schedule import schedule_app
 from evidence_crawler.commands.schema import schema
 from evidence_crawler.commands.ui import ui
@@ -43,10 +44,10 @@ def main(ctx: typer.Context,
 for name, command in (("diff", diff), ("history", history), ("export", export), ("verify", verify_bundle),
                       ("capture", capture), ("worker", worker), ("crawl-status", crawl_status), ("crawl", crawl),
                       ("items", items), ("reindex", reindex), ("demo-site", demo_site),
-                      ("schema", schema), ("ui", ui)):
+                      ("schema", schema), ("ui", ui), ("match", match)):
     app.command(name)(command)
 for name, group in (("captures", captures_app), ("profiles", profiles_app), ("archive", archive_app),
-                    ("schedule", schedule_app), ("keys", keys_app)):
+                    ("schedule", schedule_app), ("keys", keys_app), ("repertoire", repertoire_app)):
     app.add_typer(group, name=name)
 
 if __name__ == "__main__":

@@ -129,6 +129,9 @@ class OfferSpec(BaseModel):
         return self
 
 
+MatchKey = Literal["artist", "title", "isrc", "upc", "ean", "kind"]  # the catalogue columns an item can carry
+
+
 class SiteProfile(BaseModel):
     """A storefront to capture. See README "Site profiles" for a worked example."""
 
@@ -144,6 +147,8 @@ class SiteProfile(BaseModel):
     fields: dict[str, SelectorStr] = Field(default_factory=dict)
     offers: OfferSpec | None = None
     limits: Limits = Field(default_factory=Limits)
+    match: dict[MatchKey, str] | None = Field(
+        None, description="which item field holds what, for `match` (default: fields named like the columns)")
 
     @field_validator("item_pages")
     @classmethod

@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from evidence_crawler.bundle import evidence as ev
+from evidence_crawler.bundle.findings import strings as findings_strings
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pdf import html_to_pdf
 from evidence_crawler.bundle.sealed import ExportedCapture
@@ -55,8 +56,9 @@ def render_report(lang: str, context: dict[str, Any]) -> bytes:
     """``context``: case, created, exporter, software, captures (with pages, environment), items,
     tokens, tsa_failures, timestamped, fingerprint, manifest_sha256, custody, items_only."""
     items = context.pop("items")
+    context.setdefault("findings", [])
     html = _env.get_template("report.html.j2").render(lang=lang, t=strings(lang), offers=offer_rows(items),
-                                                      p2p=p2p_rows(items), **context)
+                                                      p2p=p2p_rows(items), tf=findings_strings(lang), **context)
     return html.encode()
 
 

@@ -74,11 +74,17 @@ def history(ctx: typer.Context, target: Annotated[str, typer.Argument(help="sche
                                                                       "profile YAML")],
             item: Annotated[str | None, typer.Option("--item", help="one item's offers over time (its key or URL)")]
             = None,
+            repertoire: Annotated[str | None, typer.Option("--repertoire", metavar="NAME", help="per matched "
+                                                           "work: first and last capture offering it, its price "
+                                                           "in each")] = None,
             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Captures of a schedule or profile over time: items, offers and price statistics per currency."""
     from evidence_crawler.services.diff import DiffUnusable
     from evidence_crawler.services.history import HistoryUnusable
     from evidence_crawler.services.history import history as build_history
+
+    if repertoire:
+        return repertoire_history_cmd(ctx, target, repertoire, as_json)
 
     try:
         result = build_history(_store(ctx), target, item)
@@ -104,6 +110,34 @@ def history(ctx: typer.Context, target: Annotated[str, typer.Argument(help="sche
             result_text = r["result"] + (f": {r['reason']}" if r.get("reason") else "")
             table.add_row(r.get("capture_id") or "", r["started_at"], escape(result_text), str(r.get("items", "")),
                           str(r.get("offers", "")), prices)
+    Console().print(table)
+
+
+def repertoire_history_cmd(ctx: typer.Context, target: str, repertoire: str, as_json: bool) -> None:
+    from evidence_crawler.services.diff import DiffUnusable
+    from evidence_crawler.services.history import HistoryUnusable
+    from evidence_crawler.services.repertoire import RepertoireUnusable
+    from evidence_crawler.services.repertoire_history import repertoire_history
+
+    try:
+        result = repertoire_history(_store(ctx), target, repertoire)
+    except (HistoryUnusable, DiffUnusable, RepertoireUnusable) as exc:
+        fail(str(exc))
+    if as_json:
+        return print_json(result)
+    table = Table("work", "captures", "first (UTC)", "price", "last (UTC)", "price",
+                  title=f"{target}: works of {repertoire} offered, over {len(result['captures'])} captures")
+    _fold(table, 0, 2, 4)
+
+    def price(c: dict[str, Any]) -> str:
+        cheap = c["cheapest"]
+        return escape(f"{cheap['amount']} {cheap['currency'] or ''}") if cheap else "-"
+    for w in result["works"]:
+        work = w["work"]
+        table.add_row(escape(f"{work['row']}: {work['artist'] or ''} - {work['title'] or ''}")
+                      + (" (review)" if w["review"] else ""), str(len(w["captures"])),
+                      f"{w['first']['started_at']}\n{w['first']['capture_id']}", price(w["first"]),
+                      f"{w['last']['started_at']}\n{w['last']['capture_id']}", price(w["last"]))
     Console().print(table)
 
 

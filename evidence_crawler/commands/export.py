@@ -32,6 +32,9 @@ def export(ctx: typer.Context,
                                                                "the sealed files and WARCs stay whole")] = None,
            diff: Annotated[bool, typer.Option("--diff", help="add what changed between the first and the last "
                                               "capture (evidence/diff.json and a report section)")] = False,
+           repertoire: Annotated[str | None, typer.Option("--repertoire", metavar="NAME", help="add each capture's "
+                                                          "findings against this repertoire (evidence/findings.json, "
+                                                          "the catalogue file, a report section)")] = None,
            force: Annotated[bool, typer.Option("--force", help="replace the output file if it exists (the old "
                                                "file stays until the new bundle is complete)")] = False,
            no_timestamp: Annotated[bool, typer.Option("--no-timestamp", help="export without an RFC 3161 token "
@@ -44,7 +47,7 @@ def export(ctx: typer.Context,
     config = context.config_with(store=context.store_root)
     req = ExportRequest(capture_ids=list(capture_ids), output=output.absolute(), case_ref=case_ref, title=title,
                         lang=lang, items_only=items_only, timestamp=not no_timestamp, diff=diff,
-                        force=force)
+                        force=force, repertoire=repertoire)
     try:
         result = export_bundle(config, context.store, req)
     except ExportUnusable as exc:

@@ -14,11 +14,12 @@ DESCRIBES = {"manifest": "captures/<id>/manifest.json, evidence/<capture>.manife
              "bundle-manifest": "evidence/manifest.json of a bundle",
              "custody-event": "each line of custody.jsonl",
              "page": "each line of pages.jsonl (a capture's)",
-             "item": "each line of items.jsonl"}
+             "item": "each line of items.jsonl",
+             "findings": "the findings of `match` (stored in the store; evidence/findings.json of a bundle)"}
 
 
-def schema(name: Annotated[str | None, typer.Argument(help="manifest, bundle-manifest, custody-event, page "
-                                                           "or item; none: list them")] = None) -> None:
+def schema(name: Annotated[str | None, typer.Argument(help="manifest, bundle-manifest, custody-event, page, "
+                                                           "item or findings; none: list them")] = None) -> None:
     """Print the JSON Schema (2020-12) of a record: the capture manifest, the bundle manifest, ..."""
     from evidence_crawler.models.schemas import SCHEMAS, schema_bytes
 

@@ -23,6 +23,7 @@ from evidence_crawler.models.bundle import (
 )
 from evidence_crawler.models.custody import CustodyEvent, EventKind
 from evidence_crawler.models.errorkinds import ErrorTally
+from evidence_crawler.models.findings import FINDINGS_FORMAT, Findings, RepertoireVersion, Work
 from evidence_crawler.models.items import Item, Offer
 from evidence_crawler.models.manifest import (
     MANIFEST_FORMAT,
@@ -55,3 +56,4 @@ __all__ = [
     "MemberRef", "NavigationPath", "Offer", "Open", "PageRecord", "PageRef", "ProfileRef", "RenderFile", "RenderRecord",
     "SalvagedBy", "SealAnchorFile", "SigningKeyRef", "TimestampRequest", "WorkerEntry",
 ]
+__all__ += ["FINDINGS_FORMAT", "Findings", "RepertoireVersion", "Work"]

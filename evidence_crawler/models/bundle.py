@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from pydantic import Field
+
 from evidence_crawler.models.base import Frozen, JsonDocument
 from evidence_crawler.models.items import Item
 from evidence_crawler.models.manifest import Counts, Environment, ProfileRef
@@ -102,6 +104,23 @@ class DiffSummary(Frozen):
     unchanged: int
 
 
+class RepertoireCopy(Frozen):
+    name: str
+    version: int
+    sha256: str
+    member: str  # evidence/repertoire-<name>-v<N>.<ext>: the imported file, byte for byte
+
+
+class FindingsRef(Frozen):
+    """One capture's sealed findings (``match``) in the bundle, and the catalogue they were matched against."""
+
+    capture_id: str
+    member: str
+    sha256: str  # the findings_computed custody event names the same
+    matches: int
+    repertoire: RepertoireCopy
+
+
 class SigningKeyRef(Frozen):
     fingerprint: str
     public_key: str  # member holding the PEM
@@ -123,6 +142,7 @@ class BundleManifest(JsonDocument):
     items: list[BundleItem]
     custody: CustodyLinks
     diff: DiffSummary | None
+    findings: list[FindingsRef] = Field(default_factory=list)  # export --repertoire; absent otherwise
     signing_key: SigningKeyRef
     timestamps: TimestampRequest
     members: dict[str, MemberDigests]  # every member written before this file

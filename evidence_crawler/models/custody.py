@@ -35,6 +35,9 @@ class EventKind(StrEnum):
     ARCHIVE_UNLOCKED_BUCKET_ALLOWED = "archive_unlocked_bucket_allowed"
     ARCHIVE_DELETE_REFUSED = "archive_delete_refused"
     ARCHIVE_OVERWRITE_REFUSED = "archive_overwrite_refused"
+    # repertoire matching
+    REPERTOIRE_IMPORTED = "repertoire_imported"
+    FINDINGS_COMPUTED = "findings_computed"
 
 
 class CustodyEvent(Frozen):

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from evidence_crawler.models.bundle import BundleManifest
 from evidence_crawler.models.custody import CustodyEvent
+from evidence_crawler.models.findings import Findings
 from evidence_crawler.models.items import Item
 from evidence_crawler.models.manifest import CaptureManifest
 from evidence_crawler.models.records import PageRecord
@@ -19,6 +20,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "custody-event": CustodyEvent,  # each line of custody.jsonl
     "page": PageRecord,  # each line of pages.jsonl
     "item": Item,  # each line of items.jsonl
+    "findings": Findings,  # match's sealed findings; evidence/findings.json
 }
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -9,64 +9,21 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from evidence_crawler.models import Item, PageRecord
-from evidence_crawler.repertoire.match import Candidate, MatchOptions, MatchRun, Method
-from evidence_crawler.repertoire.pricing import PriceFinding, price_finding
-from evidence_crawler.repertoire.records import Frozen, Work
+from evidence_crawler.models.findings import (
+    Findings,
+    HolderSummary,
+    ItemRef,
+    MatchFinding,
+    RepertoireRef,
+    WarcRef,
+    Work,
+)
+from evidence_crawler.repertoire.match import Candidate, MatchOptions, MatchRun
+from evidence_crawler.repertoire.pricing import price_finding
 
-FORMAT = "evidence-crawler/findings/1"
 NO_HOLDER = "(no rights_holder)"
-
-
-class RepertoireRef(Frozen):
-    name: str
-    version: int
-    sha256: str  # of the imported catalogue file
-    works: int
-
-
-class ItemRef(Frozen):
-    url: str
-    key: str
-    fields: dict[str, Any]
-
-
-class WarcRef(Frozen):
-    file: str | None
-    offset: int | None
-
-
-class MatchFinding(Frozen):
-    work: Work
-    item: ItemRef
-    score: int
-    method: Method
-    review: bool
-    offers: list[dict[str, Any]]
-    page_sha256: str
-    warc: WarcRef
-    price: PriceFinding
-
-
-class HolderSummary(Frozen):
-    works: int  # distinct works with a match that needs no review
-    offers: int  # offers on those matches' items
-    cheapest_ratio: float | None  # the largest reference / offer ratio among them: the deepest undercut
-    review: int  # further works whose only matches need review
-
-
-class Findings(Frozen):
-    format: str = FORMAT
-    capture_id: str
-    repertoire: RepertoireRef
-    min_score: int
-    review_below: int
-    fx: dict[str, str]
-    matches: list[MatchFinding]
-    unmatched_works: int  # works with no match at all, not even one needing review
-    by_rights_holder: dict[str, HolderSummary]
 
 
 def _warc(item: Item, pages: dict[str, PageRecord]) -> WarcRef:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Literal
 
 from rapidfuzz import fuzz
 
 from evidence_crawler.models import Item
+from evidence_crawler.models.findings import Method
 from evidence_crawler.repertoire.codes import item_gtin, item_isrc
 from evidence_crawler.repertoire.normalise import (
     artist_skeletons,
@@ -32,7 +32,6 @@ from evidence_crawler.repertoire.normalise import (
 )
 from evidence_crawler.repertoire.records import Frozen, Work
 
-Method = Literal["code", "exact", "normalised", "transliterated", "fuzzy"]
 MAX_TEXT = 500  # characters of a shop's artist/title used for matching: fuzzy scoring is quadratic in length
 P2P_SUFFIX_RE = re.compile(r"\.(?:rar|zip|7z|torrent|mp3|flac|ape|wav|m4a|ogg|iso|cue)$", re.IGNORECASE)
 

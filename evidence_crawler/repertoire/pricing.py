@@ -12,25 +12,10 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from evidence_crawler.models.findings import Money, PriceFinding, Reference, Work
 from evidence_crawler.repertoire.currencies import ISO_4217
-from evidence_crawler.repertoire.records import Frozen, Work
 
 FX_RE = re.compile(r"^([A-Za-z]{3}):([A-Za-z]{3})=(\d+(?:[.,]\d+)?)$")
-
-
-class Money(Frozen):
-    amount: str
-    currency: str | None
-
-
-class Reference(Money):
-    store: str | None = None
-
-
-class PriceFinding(Frozen):
-    cheapest: Money | None
-    reference: Reference | None
-    ratio: float | None  # reference / cheapest offer, both in the reference currency; None when not comparable
 
 
 def parse_fx(specs: Iterable[str]) -> dict[str, str]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from pydantic import BaseModel, ConfigDict
 
-from pydantic import BaseModel, ConfigDict, Field
+from evidence_crawler.models.findings import Work as Work  # the record lives in models (the verifier reads it)
 
 KNOWN_COLUMNS = ("artist", "title", "kind", "isrc", "upc", "label", "year", "rights_holder", "ref_price",
                  "ref_currency", "ref_store")
@@ -12,24 +12,6 @@ KNOWN_COLUMNS = ("artist", "title", "kind", "isrc", "upc", "label", "year", "rig
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Work(Frozen):
-    """One catalogue row. ``row`` is the spreadsheet row number (the header is row 1)."""
-
-    row: int
-    artist: str | None = None
-    title: str | None = None
-    kind: Literal["album", "track"] = "album"
-    isrc: str | None = None  # compact form, checked by python-stdnum
-    upc: str | None = None  # GTIN-13 (UPC-A gets its leading zero), GTIN-8 as is
-    label: str | None = None
-    year: int | None = None
-    rights_holder: str | None = None
-    ref_price: str | None = None  # decimal string, "9,99" read as "9.99"
-    ref_currency: str | None = None  # ISO 4217
-    ref_store: str | None = None
-    extra: dict[str, str] = Field(default_factory=dict)  # the other columns, header as written
 
 
 class RowProblem(Frozen):

@@ -61,9 +61,11 @@ def cell_text(value: object) -> str | None:
 def xlsx_rows(path: Path, limits: CatalogueLimits) -> Iterator[tuple[int, list[str | None]]]:
     """(row number, cells as text) of the first worksheet; rows with no cell at all are skipped."""
     check_zip(path, limits)
+    fh = open(path, "rb")  # a file object: openpyxl then reads any name (a store object has no .xlsx suffix)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+        book = openpyxl.load_workbook(fh, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds (KeyError, zipfile, XML) for one cause: a bad file
+        fh.close()
         raise CatalogueError(f"{path}: not a readable XLSX file: {type(exc).__name__}: {exc}") from None
     try:
         sheet = book.worksheets[0]
@@ -88,3 +90,4 @@ def xlsx_rows(path: Path, limits: CatalogueLimits) -> Iterator[tuple[int, list[s
             yield real[0].row, line
     finally:
         book.close()
+        fh.close()

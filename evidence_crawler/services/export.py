@@ -29,6 +29,7 @@ from typing import Any
 
 from evidence_crawler import __version__
 from evidence_crawler.bundle import evidence as ev
+from evidence_crawler.bundle.findings import FindingsEntry, add_findings, report_findings
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pages import pages_jsonl
 from evidence_crawler.bundle.pdf import PdfError, find_chromium
@@ -46,6 +47,8 @@ from evidence_crawler.models import CustodyEvent, EventKind
 from evidence_crawler.redact import redact_text, redact_url
 from evidence_crawler.services.captures import require_sealed
 from evidence_crawler.services.diff import DiffUnusable, diff_captures
+from evidence_crawler.services.findings import findings_for
+from evidence_crawler.services.repertoire import RepertoireUnusable
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore
 
@@ -73,6 +76,7 @@ class ExportRequest:
     timestamp: bool = True
     diff: bool = False  # include evidence/diff.json + a report section: first capture vs last
     force: bool = False  # replace an existing file at ``output`` (atomically, once the new bundle is complete)
+    repertoire: str | None = None  # include each capture's findings against this repertoire (latest version)
     notes: list[str] = field(default_factory=list)
 
 
@@ -146,6 +150,7 @@ def _check_request(config: EvidenceConfig, req: ExportRequest) -> re.Pattern | N
 def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest) -> dict[str, Any]:
     """The steps of the module docstring, in order; nothing is published unless every one succeeds."""
     regex = _check_request(config, req)
+    findings = _findings(store, req)  # before the ledger is read: a match run now is a custody event to export
     ledger = ev.Ledger(CustodyLedger(store.root).path)
     captures = [_load_capture(store, ledger.events, cid) for cid in req.capture_ids]
     try:
@@ -166,6 +171,7 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
         diff = _diff(store, req) if req.diff else None
         if diff is not None:
             w.add_bytes(DIFF_MEMBER, json.dumps(diff, indent=2, ensure_ascii=False).encode() + b"\n")
+        findings_refs = add_findings(w, findings)
         custody_lines, custody = ledger.slice(set(req.capture_ids))
         w.add_bytes(ev.CUSTODY, custody_lines)
         w.add_bytes(ev.PUBLIC_KEY, key.public_pem)
@@ -178,6 +184,7 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
             diff={"member": DIFF_MEMBER, "old": diff["old"], "new": diff["new"], "added": len(diff["added"]),
                   "removed": len(diff["removed"]), "changed": len(diff["changed"]),
                   "unchanged": diff["unchanged"]} if diff else None,
+            **({"findings": findings_refs} if findings_refs else {}),
             signing_key={"fingerprint": key.fingerprint, "public_key": ev.PUBLIC_KEY},
             timestamps={"requested_from": [redact_url(u) for u in config.tsa_urls] if req.timestamp else [],
                         "disabled": not req.timestamp,
@@ -202,7 +209,8 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
             "items": [i.model_dump(mode="json", exclude_unset=True) for i in all_items],
             "tsa_failures": failures, "timestamped": bool(tokens), "fingerprint": key.fingerprint,
             "manifest_sha256": digest.hex(), "custody": custody.model_dump(), "items_only": req.items_only,
-            "diff": diff, "captures": [report_capture(x, store.root) for x in exported]}
+            "diff": diff, "findings": report_findings(findings),
+            "captures": [report_capture(x, store.root) for x in exported]}
         try:
             add_report(w, req.lang, report_ctx, chromium, Path(tmp))
         except PdfError as exc:
@@ -238,10 +246,26 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
                 {k: t[k] for k in ("path", "url", "gen_time", "serial")} for t in token_info],
             "timestamp_failures": failures, "timestamped": bool(tokens), "signed": True,
             "key_fingerprint": key.fingerprint, "evidence_manifest_sha256": digest.hex(), "lang": req.lang,
-            "items": len(all_items), "items_only": req.items_only, "notes": req.notes}
+            "items": len(all_items), "items_only": req.items_only, "notes": req.notes,
+            **({"findings": [r.model_dump() for r in findings_refs]} if findings_refs else {})}
 
 
 DIFF_MEMBER = "evidence/diff.json"
+
+
+def _findings(store: LocalStore, req: ExportRequest) -> list[FindingsEntry]:
+    """Each capture's findings against ``--repertoire``: those ``match`` stored, else a run now (defaults)."""
+    if not req.repertoire:
+        return []
+    out = []
+    for cid in req.capture_ids:
+        try:
+            found = findings_for(store, cid, req.repertoire)
+        except RepertoireUnusable as exc:
+            raise ExportUnusable(f"--repertoire: {exc}") from None
+        out.append(FindingsEntry(cid, found.data, found.sha256, found.repertoire,
+                                 store.object_path(found.repertoire.sha256)))
+    return out
 
 
 def _diff(store: LocalStore, req: ExportRequest) -> dict[str, Any]:
