@@ -23,6 +23,7 @@ from evidence_crawler.commands.diffcmd import diff, history
 from evidence_crawler.commands.distributed import crawl_status, worker
 from evidence_crawler.commands.export import export
 from evidence_crawler.commands.keys import keys_app
+from evidence_crawler.commands.p2p import p2p_app
 from evidence_crawler.commands.profiles import demo_site, profiles_app
 from evidence_crawler.commands.schedule import schedule_app
 from evidence_crawler.commands.schema import schema
@@ -45,7 +46,7 @@ for name, command in (("diff", diff), ("history", history), ("export", export), 
                       ("schema", schema)):
     app.command(name)(command)
 for name, group in (("captures", captures_app), ("profiles", profiles_app), ("archive", archive_app),
-                    ("schedule", schedule_app), ("keys", keys_app)):
+                    ("schedule", schedule_app), ("keys", keys_app), ("p2p", p2p_app)):
     app.add_typer(group, name=name)
 
 if __name__ == "__main__":

@@ -125,6 +125,16 @@ class RotatingWarcWriter:
                          None))
         return rid
 
+    def write_resource(self, url: str, content: bytes, content_type: str, date: str,
+                       headers: dict[str, str]) -> str:
+        """A ``resource`` record: bytes kept as they are, not HTTP (a DC hub transcript, a raw file list);
+        ``date`` is its WARC-Date, ``headers`` more WARC headers (channel, IP address)."""
+        self.check()
+        rid = new_record_id()
+        fields = {**headers, "WARC-Record-ID": rid, "WARC-Date": date, "Content-Type": content_type}
+        self._queue.put(([resource_record(self._builder, "resource", url, content, content_type, fields)], None))
+        return rid
+
     def close(self) -> None:
         """Drain the queue, fsync and close; raises the writer thread's error if it had one."""
         if self._thread.is_alive():
