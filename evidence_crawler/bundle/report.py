@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from evidence_crawler.bundle import evidence as ev
+from evidence_crawler.bundle.hubreport import hub_sections
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pdf import html_to_pdf
 from evidence_crawler.bundle.sealed import ExportedCapture
@@ -49,7 +50,8 @@ def render_report(lang: str, context: dict[str, Any]) -> bytes:
     tokens, tsa_failures, timestamped, fingerprint, manifest_sha256, custody, items_only."""
     items = context.pop("items")
     html = _env.get_template("report.html.j2").render(lang=lang, t=strings(lang), offers=offer_rows(items),
-                                                      p2p=p2p_rows(items), **context)
+                                                      p2p=p2p_rows(items), p2p_hub=hub_sections(items, lang),
+                                                      **context)
     return html.encode()
 
 

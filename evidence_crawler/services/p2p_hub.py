@@ -4,25 +4,28 @@ The survey runs first (``p2phub.survey.survey_hub``, bounded, never raising for 
 everything it recorded goes into a ``CaptureSession`` and is sealed like any capture: one ``resource``
 record per connection (the timestamped transcript) and per raw file list, the hub's TLS certificate as a
 ``metadata`` record, items ``p2p_hub`` and ``p2p_share`` pointing at the record they come from, errors,
-the ``p2p_hub`` manifest section, the environment statement, custody events. ``pages.jsonl`` stays
-empty: no HTTP page was fetched. A destination refused by the guard is refused before any capture exists.
+the ``p2p_hub`` manifest section, the environment statement, custody events. Each resource record has its
+``pages.jsonl`` line (``record_type: resource``, ``method`` the protocol, ``status`` 0), so ``captures
+verify`` and bundle ``verify`` hold the records, pages and items together as for any capture. A
+destination refused by the guard is refused before any capture exists.
 """
 
 from __future__ import annotations
 
-import hashlib
 import socket
+from collections.abc import Callable
 from typing import Any
 
 from evidence_crawler.capture.seal import seal_capture
 from evidence_crawler.capture.session import CaptureSession
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.durable import iter_jsonl
-from evidence_crawler.models import HubSurvey, Item
+from evidence_crawler.hashing import digest_bytes
+from evidence_crawler.models import Digests, HubSurvey, Item, PageRecord
 from evidence_crawler.netguard import REFUSAL_HINT, check_destination
 from evidence_crawler.p2phub.profile import LoadedSurveyProfile
 from evidence_crawler.p2phub.records import SurveyRequest, SurveyResult
-from evidence_crawler.p2phub.survey import items, survey_hub, warc_records
+from evidence_crawler.p2phub.survey import WarcRecordSpec, items, survey_hub, warc_records
 from evidence_crawler.p2phub.url import HubUrlError, parse_hub_url
 from evidence_crawler.services.capture import CaptureRefused
 from evidence_crawler.services.captures import capture_file, require_sealed
@@ -78,12 +81,12 @@ def _record(session: CaptureSession, result: SurveyResult) -> tuple[str, str] | 
     hub_record = None
     by_sha: dict[str, str] = {}
     for spec in warc_records(result):
+        digests = digest_bytes(spec.payload)
         rid = session.warc.write_resource(spec.target_uri, spec.payload, spec.content_type, iso(spec.date),
-                                          spec.headers)
-        sha = hashlib.sha256(spec.payload).hexdigest()
-        by_sha.setdefault(sha, rid)
+                                          spec.headers, _page_line(session, result, spec, digests))
+        by_sha.setdefault(digests.sha256, rid)
         if spec.headers.get("WARC-Evidence-Channel") == "hub":
-            hub_record = (rid, sha)
+            hub_record = (rid, digests.sha256)
     if result.hub.tls_certificate_der and hub_record:
         session.warc.write_metadata(result.hub.url, result.hub.tls_certificate_der, "application/pkix-cert",
                                     hub_record[0])
@@ -97,6 +100,24 @@ def _record(session: CaptureSession, result: SurveyResult) -> tuple[str, str] | 
     for note in result.filelist_notes:
         session.record_error(result.hub.url, "hub_filelist", note)
     return hub_record
+
+
+def _page_line(session: CaptureSession, result: SurveyResult, spec: WarcRecordSpec,
+               digests: Digests) -> Callable[[str, str, int, int], None]:
+    """The ``pages.jsonl`` line of one resource record, appended once the record is on disk."""
+    channel = spec.headers.get("WARC-Evidence-Channel", "")
+    last = next((m.at for m in reversed(result.transcript) if m.channel == channel), spec.date)
+    ip = spec.headers.get("WARC-IP-Address") or (channel.split(":", 1)[1].rsplit(":", 1)[0] if ":" in channel
+                                                  else None)
+
+    def written(record_id: str, warc_file: str, offset: int, length: int) -> None:
+        session.append(session.pages, PageRecord(
+            url=spec.target_uri, method=result.hub.protocol.upper(), status=0, fetched_at=iso(spec.date),
+            received_at=iso(max(last, spec.date)), ip=ip, sha256=digests.sha256, blake3=digests.blake3,
+            size=digests.size, content_type=spec.content_type, warc_file=warc_file, warc_offset=offset,
+            warc_length=length, record_id=record_id, request_record_id="", record_type="resource",
+        ).model_dump(exclude_none=True))
+    return written
 
 
 def _finish(session: CaptureSession, result: SurveyResult, request: SurveyRequest,

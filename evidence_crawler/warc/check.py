@@ -16,7 +16,7 @@ from typing import BinaryIO
 from warcio.archiveiterator import ArchiveIterator
 
 from evidence_crawler.warc.digest import sha256_of
-from evidence_crawler.warc.findings import WarcFindings
+from evidence_crawler.warc.findings import PAGE_RECORDS, WarcFindings
 from evidence_crawler.warc.gzipscan import scan_gzip_warc
 from evidence_crawler.warc.recordcheck import GZIP_MAGIC
 
@@ -48,7 +48,7 @@ def _check_with_warcio(stream: BinaryIO, name: str, found: WarcFindings) -> None
             if record.digest_checker.passed is False:
                 found.record_problem(name, offset, record.rec_headers.get_header("WARC-Target-URI"),
                                      "; ".join(record.digest_checker.problems))
-            elif record.rec_type == "response":
+            elif record.rec_type in PAGE_RECORDS:
                 hexd = sha256_of(record.rec_headers.get_header("WARC-Payload-Digest"))
                 if hexd and record.digest_checker.passed:
                     found.payloads[offset] = hexd
