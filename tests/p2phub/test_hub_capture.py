@@ -122,5 +122,7 @@ def test_real_hub_survey_seals_the_shared_files_and_diffs_a_newly_shared_one(cli
     diff = cli.json("diff", first["capture_id"], second["capture_id"], "--json")
     assert [a["fields"]["path"] for a in diff["added"]] == ["/Music/Kino - Zvezda.mp3"]
     assert diff["added"][0]["fields"]["tth"] == rhash_tth(share / "Kino - Zvezda.mp3")
-    assert diff["removed"] == [] and diff["users"]["changed"][0]["nick"] == SHARER
+    # the same users both times (the client re-announces its share size on its own schedule, so a
+    # users.changed entry is not asserted)
+    assert diff["removed"] == [] and diff["users"]["added"] == diff["users"]["removed"] == []
     exported_and_verified(cli, tmp_path, first["capture_id"], second["capture_id"])
