@@ -23,6 +23,7 @@ from evidence_crawler.commands.diffcmd import diff, history
 from evidence_crawler.commands.distributed import crawl_status, worker
 from evidence_crawler.commands.export import export
 from evidence_crawler.commands.keys import keys_app
+from evidence_crawler.commands.p2p import p2p_app
 from evidence_crawler.commands.profiles import demo_site, profiles_app
 from evidence_crawler.commands.repertoire import match, repertoire_app
 from evidence_crawler.commands.schedule import schedule_app
@@ -47,7 +48,8 @@ for name, command in (("diff", diff), ("history", history), ("export", export), 
                       ("schema", schema), ("ui", ui), ("match", match)):
     app.command(name)(command)
 for name, group in (("captures", captures_app), ("profiles", profiles_app), ("archive", archive_app),
-                    ("schedule", schedule_app), ("keys", keys_app), ("repertoire", repertoire_app)):
+                    ("schedule", schedule_app), ("keys", keys_app), ("repertoire", repertoire_app),
+                    ("p2p", p2p_app)):
     app.add_typer(group, name=name)
 
 if __name__ == "__main__":

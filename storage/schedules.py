@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evidence_crawler.cron import check_cron
 from evidence_crawler.durable import append_durably, exclusive_lock, write_json
+from evidence_crawler.p2phub.profile import HubSurveySpec
 
 FORMAT = "evidence-crawler/schedules/1"
 
@@ -39,7 +40,8 @@ class Schedule(BaseModel):
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     cron: str
-    profile: str = Field(description="absolute path of the profile YAML")
+    profile: str = Field("", description="absolute path of the profile YAML (empty for a hub survey)")
+    p2p_hub: HubSurveySpec | None = Field(None, description="a DC hub survey (p2p hub) instead of a crawl")
     start_urls: list[str] = Field(default_factory=list)
     max_pages: int | None = None
     allow_private: bool = False

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.findings import strings as findings_strings
+from evidence_crawler.bundle.hubreport import hub_sections
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pdf import html_to_pdf
 from evidence_crawler.bundle.sealed import ExportedCapture
@@ -58,7 +59,8 @@ def render_report(lang: str, context: dict[str, Any]) -> bytes:
     items = context.pop("items")
     context.setdefault("findings", [])
     html = _env.get_template("report.html.j2").render(lang=lang, t=strings(lang), offers=offer_rows(items),
-                                                      p2p=p2p_rows(items), tf=findings_strings(lang), **context)
+                                                      p2p=p2p_rows(items), p2p_hub=hub_sections(items, lang),
+                                                      tf=findings_strings(lang), **context)
     return html.encode()
 
 

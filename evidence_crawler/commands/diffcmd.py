@@ -52,6 +52,11 @@ def diff(ctx: typer.Context, old_id: str, new_id: str,
     out.print(f"[bold]{old_id}[/] → [bold]{new_id}[/]: [green]{len(result['added'])} added[/], "
               f"[red]{len(result['removed'])} removed[/], [yellow]{len(result['changed'])} changed[/], "
               f"{result['unchanged']} unchanged; {len(result['pages_changed'])} pages with different bytes")
+    if "users" in result:  # two surveys of a DC hub: items are shares, the users come apart
+        users = result["users"]
+        out.print(f"users: [green]{escape(', '.join(users['added']) or '-')}[/] joined, "
+                  f"[red]{escape(', '.join(users['removed']) or '-')}[/] left, "
+                  f"{escape(', '.join(u['nick'] for u in users['changed']) or '-')} changed", highlight=False)
     if result["changed"]:
         table = Table("item", "field", "before", "after", title="changed")
         _fold(table, 0, 1)

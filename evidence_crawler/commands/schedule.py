@@ -37,9 +37,16 @@ def _log_to_stderr() -> None:
 
 @schedule_app.command("add")
 def add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="schedule name [A-Za-z0-9._-]")],
-        profile: Annotated[Path, typer.Option("--profile", help="site profile YAML")],
         cron: Annotated[str, typer.Option("--cron", help="cron expression in UTC, e.g. '0 */6 * * *' "
                                           "(a 6th field is seconds)")],
+        profile: Annotated[Path | None, typer.Option("--profile", help="site profile YAML")] = None,
+        p2p_hub: Annotated[str | None, typer.Option("--p2p-hub", metavar="URL", help="survey this DC hub "
+                                                    "(p2p hub URL) instead of crawling a profile")] = None,
+        search: Annotated[list[str] | None, typer.Option("--search", metavar="TERM", help="with --p2p-hub: "
+                                                         "search term (repeatable)")] = None,
+        filelists: Annotated[int, typer.Option("--filelists", min=0, help="with --p2p-hub")] = 0,
+        duration: Annotated[float, typer.Option("--duration", min=1.0, help="with --p2p-hub: seconds")] = 120.0,
+        nick: Annotated[str, typer.Option("--nick", help="with --p2p-hub")] = "evidence-survey",
         start_url: Annotated[list[str] | None, typer.Option("--start-url", help="override start URLs")] = None,
         max_pages: Annotated[int | None, typer.Option(min=1, help="override limits.max_pages")] = None,
         allow_private: Annotated[bool, typer.Option("--allow-private", help="allow private/loopback "
@@ -51,24 +58,32 @@ def add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="schedule n
         archive: Annotated[bool, typer.Option("--archive", help="archive push each sealed capture")] = False,
         export_to: Annotated[Path | None, typer.Option("--export-to", help="export each sealed capture "
                                                         "to DIR/<id>.wacz")] = None) -> None:
-    """Add a schedule: crawl PROFILE with these options at every CRON slot."""
+    """Add a schedule: crawl PROFILE (or survey the --p2p-hub URL) with these options at every CRON slot."""
     from pydantic import ValidationError
 
     from evidence_crawler.cron import CronError, check_cron  # croniter costs ~0.2 s to import: only here
+    from evidence_crawler.p2phub.profile import HubSurveySpec, survey_profile
     from evidence_crawler.profile import ProfileError, check_http_url, load_profile
     from evidence_crawler.services.scheduler import next_run
     from evidence_crawler.timeutil import iso, utcnow
     from storage.schedules import Schedule, ScheduleError
 
+    if (profile is None) == (p2p_hub is None):
+        fail("give --profile FILE or --p2p-hub URL")
     try:
         cron = check_cron(cron)
-        loaded = load_profile(profile)
+        if p2p_hub is not None:
+            loaded = survey_profile(HubSurveySpec(url=p2p_hub, searches=[{"term": t} for t in search or []],
+                                                  filelists=filelists, duration_s=duration, nick=nick))
+        else:
+            loaded = load_profile(profile)
         for url in start_url or []:
             check_http_url(url)
     except (CronError, ProfileError, ValueError) as exc:
         fail(str(exc))
     try:
-        schedule = Schedule(name=name, cron=cron, profile=loaded.path, start_urls=list(start_url or []),
+        schedule = Schedule(name=name, cron=cron, profile="" if p2p_hub else loaded.path,
+                            p2p_hub=loaded.profile.p2p_hub if p2p_hub else None, start_urls=list(start_url or []),
                             max_pages=max_pages, allow_private=allow_private, ignore_robots=ignore_robots,
                             render=render, archive=archive,
                             export_to=str(export_to.absolute()) if export_to else None, created_at=iso())
@@ -102,7 +117,8 @@ def list_(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] =
         if last.get("reason"):
             reason = last["reason"]
             result += f": {reason if len(reason) <= 80 else reason[:79] + '…'}"
-        table.append([r["name"], Path(r["profile"]).name, r["cron"], last.get("started_at", "never"),
+        target = r["p2p_hub"]["url"] if r["p2p_hub"] else Path(r["profile"]).name
+        table.append([r["name"], target, r["cron"], last.get("started_at", "never"),
                       ("running now; last " if r["running"] else "") + result, last.get("capture_id") or "",
                       r["next_run"]])
     print_table([Col("name", copy=True), Col("profile"), Col("cron (UTC)"), Col("last run"), Col("result"),

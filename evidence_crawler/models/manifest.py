@@ -102,6 +102,39 @@ class DistributedCapture(Frozen):
     workers: list[WorkerEntry]
 
 
+class HubSurveyEnd(Frozen):
+    reason: str  # p2phub.records.EndReason: completed, duration, stalled, hub_closed, malformed, ...
+    detail: str
+
+
+class HubSurveyCounts(Frozen):
+    users: int
+    total_share: int  # bytes, the sum of the users' announced share sizes
+    search_results: int
+    filelists: int
+    filelist_entries: int
+    connections: int  # transcript records: the hub, and each peer a file list came from
+
+
+class HubSurvey(Frozen):
+    """A DC hub survey (``p2p hub``): what was asked, how it ended, where its transcript record is."""
+
+    url: str
+    protocol: str
+    address: str  # the IP connected to
+    name: str | None
+    searches: list[str]
+    filelists_asked: int
+    limits: dict[str, float | int]  # p2phub.records.SurveyLimits as used
+    started_at: str
+    ended_at: str
+    end: HubSurveyEnd
+    counts: HubSurveyCounts
+    transcript_record_id: str | None  # the hub connection's resource record (None: nothing was exchanged)
+    transcript_sha256: str | None
+    filelist_notes: list[str]
+
+
 class CaptureManifest(JsonDocument):
     format: Literal["evidence-crawler/manifest/1"]
     capture_id: str
@@ -118,6 +151,7 @@ class CaptureManifest(JsonDocument):
     # browser renders: browser name and version, viewport, locale, render options, every page's navigation;
     # open: it is what the browser (and its options object) report about themselves
     browser: dict[str, Any] | None = None
+    p2p_hub: HubSurvey | None = None  # a DC hub survey (p2p hub URL) instead of a crawl
     artifacts: list[Artifact]
 
     def by_name(self) -> dict[str, Artifact]:

@@ -73,6 +73,9 @@ class PageRecord(Frozen):
     worker: str | None = None  # which worker fetched it
     host: str | None = None  # on which machine
     duplicate_of: str | None = None  # record id of the same URL with identical bytes fetched earlier
+    # a DC hub survey's connection (p2p hub): a ``resource`` record holding the transcript, not an HTTP
+    # exchange; then ``method`` is the protocol (ADC, NMDC), ``status`` 0 and ``request_record_id`` empty
+    record_type: Literal["resource"] | None = None
 
 
 class PageRef(Frozen):

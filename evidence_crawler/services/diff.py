@@ -9,6 +9,7 @@ are compared as decimals (``1.5`` equals ``1.50``); every other value as recorde
 
 Change names: ``title`` for an item field, ``url`` for a moved item, ``offers[<k>].<field>`` for an
 offer field, ``offers[<k>]`` (before or after null) for an offer that appeared or disappeared.
+Two surveys of a DC hub are compared by ``hubdiff`` instead (users and shares).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.models import CaptureManifest
 from evidence_crawler.profile import ProfileError, parse_profile
 from evidence_crawler.services.captures import capture_file, load_manifest, require_sealed
+from evidence_crawler.services.hubdiff import diff_hub_surveys
 from storage.local import LocalStore
 
 DEFAULT_OFFER_KEY = "format"
@@ -119,6 +121,10 @@ def diff_captures(store: LocalStore, old_id: str, new_id: str, force: bool = Fal
     if old_profile != new_profile and not force:
         raise DiffUnusable(f"captures {old_id} (profile {old_profile}) and {new_id} (profile {new_profile}) come "
                            "from different profiles; use --force to compare them anyway")
+    if old_manifest.p2p_hub or new_manifest.p2p_hub:
+        if not (old_manifest.p2p_hub and new_manifest.p2p_hub):
+            raise DiffUnusable(f"captures {old_id} and {new_id}: a hub survey compares only with a hub survey")
+        return diff_hub_surveys(store, old_id, new_id, [old_profile, new_profile])
     offer_key = offer_key_of(store, new_id) or offer_key_of(store, old_id) or DEFAULT_OFFER_KEY
     old_items, new_items = load_products(store, old_id), load_products(store, new_id)
     changed, unchanged = [], 0

@@ -48,7 +48,18 @@ def cli_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "evidence_crawler.cli"]
 
 
+def survey_args(schedule: Schedule) -> list[str]:
+    hub = schedule.p2p_hub
+    args = ["p2p", "hub", hub.url, "--json", "--filelists", str(hub.filelists), "--duration", str(hub.duration_s),
+            "--nick", hub.nick]
+    for search in hub.searches:
+        args += ["--search", search.term]
+    return args + (["--allow-private"] if schedule.allow_private else [])
+
+
 def crawl_args(schedule: Schedule) -> list[str]:
+    if schedule.p2p_hub is not None:
+        return survey_args(schedule)
     args = ["crawl", schedule.profile, "--json"]
     for url in schedule.start_urls:
         args += ["--start-url", url]

@@ -17,7 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from evidence_crawler.warc.dechunk import Dechunker
 from evidence_crawler.warc.digest import sha256_of
-from evidence_crawler.warc.findings import WarcFindings
+from evidence_crawler.warc.findings import PAGE_RECORDS, WarcFindings
 from evidence_crawler.warc.gzipscan import scan_gzip_warc
 from evidence_crawler.warc.recordcheck import GZIP_MAGIC, dechunked_payload
 
@@ -58,7 +58,7 @@ def _check_with_warcio(stream: BinaryIO, name: str, found: WarcFindings) -> None
             if problems:
                 found.record_problem(name, offset, record.rec_headers.get_header("WARC-Target-URI"),
                                      "; ".join(problems))
-            elif dechunk is None and record.rec_type == "response":
+            elif dechunk is None and record.rec_type in PAGE_RECORDS:
                 hexd = sha256_of(record.rec_headers.get_header("WARC-Payload-Digest"))
                 if hexd and record.digest_checker.passed:
                     found.payloads[offset] = hexd

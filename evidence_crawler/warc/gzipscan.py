@@ -28,7 +28,7 @@ from concurrent.futures import Executor, Future, wait
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from evidence_crawler.warc.findings import WarcFindings
+from evidence_crawler.warc.findings import PAGE_RECORDS, WarcFindings
 from evidence_crawler.warc.recordcheck import GZIP_MAGIC, GzipCorrupt, GzipRecord
 
 WINDOW = 8 << 20  # compressed bytes read (and inflated in parallel) at a time
@@ -154,7 +154,7 @@ class _Chain:
         self.scan.record_bytes_hashed += rec.hashed
         if rec.problems:
             self._problem(rec.offset, rec.uri, "; ".join(rec.problems))
-        elif rec.rec_type == "response" and rec.payload_sha256:
+        elif rec.rec_type in PAGE_RECORDS and rec.payload_sha256:
             self.scan.payloads[rec.offset] = rec.payload_sha256
         self.cursor = rec.offset + rec.consumed
 

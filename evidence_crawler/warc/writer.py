@@ -125,6 +125,18 @@ class RotatingWarcWriter:
                          None))
         return rid
 
+    def write_resource(self, url: str, content: bytes, content_type: str, date: str, headers: dict[str, str],
+                       on_written: Callable[[str, str, int, int], None] | None = None) -> str:
+        """A ``resource`` record: bytes kept as they are, not HTTP (a DC hub transcript, a raw file list);
+        ``date`` is its WARC-Date, ``headers`` more WARC headers (channel, IP address). ``on_written(record
+        id, file, offset, length)`` runs on the writer thread once the record is on disk."""
+        self.check()
+        rid = new_record_id()
+        fields = {**headers, "WARC-Record-ID": rid, "WARC-Date": date, "Content-Type": content_type}
+        done = None if on_written is None else lambda name, offset, length: on_written(rid, name, offset, length)
+        self._queue.put(([resource_record(self._builder, "resource", url, content, content_type, fields)], done))
+        return rid
+
     def close(self) -> None:
         """Drain the queue, fsync and close; raises the writer thread's error if it had one."""
         if self._thread.is_alive():

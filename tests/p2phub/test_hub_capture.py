@@ -1,0 +1,128 @@
+"""``p2p hub`` as a user runs it: a survey sealed as a normal capture (verify, export, bundle verify, diff),
+against the NMDC and hostile fixture hubs and against a real uhub + eiskaltdcpp test bed."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from evidence_crawler.demo.tsa import LocalTSA
+from evidence_crawler.models import CaptureManifest
+from evidence_crawler.services.scheduled_run import crawl_args
+from storage.schedules import ScheduleBook
+from tests.conftest import Cli
+from tests.p2phub import fixture_hubs
+from tests.p2phub.dcbed import HUB_NAME, SHARER, Eiskalt, Uhub, wait_for
+from tests.p2phub.fixture_hubs import NMDC_HUB, NMDC_SHARE, FixtureHub
+from tests.p2phub.test_adc_survey import FILES, rhash_tth
+
+
+@pytest.fixture
+def nmdc():
+    server = FixtureHub(fixture_hubs.nmdc_hub)
+    yield f"nmdc://127.0.0.1:{server.port}"
+    server.close()
+
+
+def survey(cli: Cli, url: str, *args: str, expect: int = 0) -> dict:
+    return cli.json("p2p", "hub", url, "--allow-private", "--json", "--duration", "10", *args, expect=expect)
+
+
+def exported_and_verified(cli: Cli, tmp_path, *capture_ids: str) -> None:
+    assert cli.run("keys", "init").returncode == 0
+    with LocalTSA(tmp_path / "tsa") as tsa:
+        out = tmp_path / "case.wacz"
+        proc = cli.run("export", *capture_ids, "-o", str(out), env={"EVIDENCE_TSA_URLS": tsa.url})
+        assert proc.returncode == 0, proc.stderr
+    proc = cli.run("verify", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_nmdc_survey_is_sealed_with_its_transcript_as_a_page_and_the_shares_as_items(cli, nmdc, tmp_path):
+    summary = survey(cli, nmdc, "--search", "Kino")
+    assert summary["state"] == "sealed" and summary["pages"] == 1 and summary["hub"]["name"] == NMDC_HUB
+    items = cli.items(summary["capture_id"])
+    [hub] = [i for i in items if i["kind"] == "p2p_hub"]
+    shares = [(i["fields"]["path"], i["fields"]["size"], i["fields"]["tth"]) for i in items
+              if i["kind"] == "p2p_share"]
+    assert shares == NMDC_SHARE and hub["fields"]["users"] == 2
+    assert {i["record_id"] for i in items} == {hub["record_id"]} and hub["source"] == "survey"
+    verified = cli.run("captures", "verify", summary["capture_id"])
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    manifest = CaptureManifest.read(summary["manifest"])
+    assert manifest.p2p_hub.end.reason == "completed" and manifest.p2p_hub.counts.search_results == 1
+    assert manifest.profile.start_urls == [nmdc] and manifest.p2p_hub.transcript_record_id == hub["record_id"]
+    exported_and_verified(cli, tmp_path, summary["capture_id"])
+
+
+def test_private_hub_is_refused_without_allow_private_and_nothing_is_created(cli, nmdc):
+    proc = cli.run("p2p", "hub", nmdc, "--json")
+    assert proc.returncode == 2 and proc.stdout == ""
+    line = " ".join(proc.stderr.split())
+    assert "127.0.0.1" in line and "--allow-private" in line and "loopback" in line
+    assert not (cli.store / "captures").exists() or not any((cli.store / "captures").iterdir())
+
+
+@pytest.mark.parametrize(("name", "reason"), [("giant", "message_too_large"), ("malformed", "malformed")])
+def test_hostile_hub_ends_cleanly_and_what_was_recorded_is_sealed(cli, name, reason):
+    server = FixtureHub(getattr(fixture_hubs, name))
+    try:
+        summary = survey(cli, f"adc://127.0.0.1:{server.port}")
+    finally:
+        server.close()
+    assert summary["state"] == "sealed" and summary["hub"]["end"]["reason"] == reason
+    assert [e["kind"] for e in summary["errors"]] == [f"hub_{reason}"]
+    assert summary["pages"] == 1  # the transcript up to the bad message
+    assert cli.run("captures", "verify", summary["capture_id"]).returncode == 0
+
+
+def test_survey_from_a_capture_surveys_its_hub_links(cli, nmdc):
+    first = survey(cli, nmdc)
+    proc = cli.run("p2p", "hub", "--from", first["capture_id"], "--json")
+    assert proc.returncode == 2 and "no DC hub link" in proc.stderr
+
+
+def test_schedule_add_p2p_hub_runs_the_survey_command(cli, nmdc):
+    proc = cli.run("schedule", "add", "hub-watch", "--p2p-hub", nmdc, "--search", "Kino", "--filelists", "2",
+                   "--cron", "0 * * * *", "--allow-private")
+    assert proc.returncode == 0, proc.stderr
+    [schedule] = ScheduleBook(cli.store).all()
+    assert crawl_args(schedule) == ["p2p", "hub", nmdc, "--json", "--filelists", "2", "--duration", "120.0",
+                                    "--nick", "evidence-survey", "--search", "Kino", "--allow-private"]
+    run = cli.json("schedule", "run-once", "hub-watch", "--json")
+    assert run["result"] == "sealed" and run["capture_id"]
+    assert cli.run("schedule", "add", "x", "--cron", "0 * * * *").returncode == 2
+
+
+@pytest.mark.slow
+def test_real_hub_survey_seals_the_shared_files_and_diffs_a_newly_shared_one(cli, tmp_path):
+    share = tmp_path / "share"
+    share.mkdir()
+    for name, size in FILES.items():
+        (share / name).write_bytes(os.urandom(size))
+    hub = Uhub(tmp_path)
+    client = Eiskalt(tmp_path, SHARER, share)
+    try:
+        client.join(hub.url)
+        first = survey(cli, hub.url, "--search", "Kino", "--filelists", "1")
+        assert first["hub"]["name"] == HUB_NAME and first["hub"]["end"]["reason"] == "completed"
+        listed = {(i["fields"]["path"], i["fields"]["size"], i["fields"]["tth"])
+                  for i in cli.items(first["capture_id"])
+                  if i["kind"] == "p2p_share" and i["fields"]["source"] == "filelist"}
+        assert listed == {(f"/Music/{n}", s, rhash_tth(share / n)) for n, s in FILES.items()}
+        assert cli.run("captures", "verify", first["capture_id"]).returncode == 0
+        (share / "Kino - Zvezda.mp3").write_bytes(os.urandom(70_000))
+        client.call("share.refresh")
+        wait_for(client._hashed, 60, "the client to hash the new file")
+        second = survey(cli, hub.url, "--search", "Kino", "--filelists", "1")
+    finally:
+        client.stop()
+        hub.stop()
+    diff = cli.json("diff", first["capture_id"], second["capture_id"], "--json")
+    assert [a["fields"]["path"] for a in diff["added"]] == ["/Music/Kino - Zvezda.mp3"]
+    assert diff["added"][0]["fields"]["tth"] == rhash_tth(share / "Kino - Zvezda.mp3")
+    # the same users both times (the client re-announces its share size on its own schedule, so a
+    # users.changed entry is not asserted)
+    assert diff["removed"] == [] and diff["users"]["added"] == diff["users"]["removed"] == []
+    exported_and_verified(cli, tmp_path, first["capture_id"], second["capture_id"])
