@@ -55,8 +55,8 @@ __all__ = [
     "BUNDLE_FORMAT", "MANIFEST_FORMAT", "ArchiveRecord", "Artifact", "ArtifactRole", "BundleArtifact",
     "BundleCapture", "BundleItem", "BundleManifest", "CaptureError", "CaptureManifest", "CaptureState", "Case",
     "ChainLink", "Counts", "CustodyEvent", "CustodyLinks", "DiffSummary", "Digests", "DistributedCapture",
-    "DistributedPart", "Environment", "ErrorTally", "EventKind", "Frozen", "HubSurvey", "HubSurveyCounts", "HubSurveyEnd", "Item", "JsonDocument",
-    "MemberDigests",
+    "DistributedPart", "Environment", "ErrorTally", "EventKind", "Frozen", "HubSurvey", "HubSurveyCounts",
+    "HubSurveyEnd", "Item", "JsonDocument", "MemberDigests",
     "MemberRef", "NavigationPath", "Offer", "Open", "PageRecord", "PageRef", "ProfileRef", "RenderFile", "RenderRecord",
     "SalvagedBy", "SealAnchorFile", "SigningKeyRef", "TimestampRequest", "WorkerEntry",
 ]
