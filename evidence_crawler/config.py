@@ -80,7 +80,16 @@ class EvidenceConfig(BaseSettings):
     seal_timestamp: Literal["required", "best-effort", "off"] = Field(
         "best-effort", description="RFC 3161 token over each sealed manifest from the TSAs above (capture.anchor)")
 
-    @field_validator("tsa_urls", mode="before")
+    # conditions of the capture, checked when it starts and stated in its manifest (capture/conditions.py)
+    public_ip_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="echo services answering the caller's address (text or JSON "
+                                          "{\"ip\": ...}), comma-separated; first valid answer wins")
+    ntp_servers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="NTP servers host[:port] (port 123), comma-separated: clock offset check")
+    dns_resolvers: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="DNS resolvers ip[:port], comma-separated (default: /etc/resolv.conf)")
+
+    @field_validator("tsa_urls", "public_ip_urls", "ntp_servers", "dns_resolvers", mode="before")
     @classmethod
     def _comma_list(cls, v):
         return [u.strip() for u in v.split(",") if u.strip()] if isinstance(v, str) else v
@@ -130,4 +139,7 @@ class EvidenceConfig(BaseSettings):
             "EVIDENCE_TSA_URLS": list(self.tsa_urls),
             "EVIDENCE_TSA_TIMEOUT_S": self.tsa_timeout_s,
             "EVIDENCE_KEY_PATH": str(self.key_path),
+            "EVIDENCE_PUBLIC_IP_URLS": list(self.public_ip_urls),
+            "EVIDENCE_NTP_SERVERS": list(self.ntp_servers),
+            "EVIDENCE_DNS_RESOLVERS": list(self.dns_resolvers),
         }

@@ -2,6 +2,9 @@
 
 A court may ask whether the capture could have been influenced by a proxy, a wrong clock or a
 modified tool; this records the facts needed to answer (scoop's provenance record does the same).
+The conditions checked while the capture ran (machine, tool files, DNS resolvers, public address, clock,
+clean state, robots; ``capture.conditions``) are added to it; ``docs/environment.md`` says how each is
+established.
 """
 
 from __future__ import annotations
@@ -53,7 +56,9 @@ def proxy_variables() -> dict[str, str]:
     return found
 
 
-def environment_statement(operator: str, user_agent: str, dns: dict[str, Any]) -> dict[str, Any]:
+def environment_statement(operator: str, user_agent: str, dns: dict[str, Any],
+                          conditions: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``conditions``: the sections established while the capture ran (``capture.conditions``)."""
     uname = platform.uname()
     return {
         "tool": {"name": "evidence-crawler", "version": __version__},
@@ -69,4 +74,5 @@ def environment_statement(operator: str, user_agent: str, dns: dict[str, Any]) -
         "proxy_variables": proxy_variables(),
         "clock_utc": iso(),
         "user_agent": user_agent,
+        **(conditions or {}),
     }

@@ -17,6 +17,7 @@ from scrapy.exceptions import IgnoreRequest
 from w3lib.url import canonicalize_url
 
 from evidence_crawler.failures import classify
+from evidence_crawler.linktext import META_KEY as LINK_TEXT
 from evidence_crawler.models import PageRecord, PageRef
 from evidence_crawler.timeutil import iso
 from evidence_crawler.warc import Exchange, WrittenExchange
@@ -102,6 +103,7 @@ class WarcRecorderMiddleware:
             "content_type": ctype.decode("latin-1") if ctype else None,
             "content_encoding": cenc.decode("latin-1") if cenc else None,
             "referrer": (request.headers.get(b"Referer") or b"").decode("latin-1") or None,
+            "link_text": request.meta.get(LINK_TEXT),  # the text of the link the spider followed
             "depth": request.meta.get("depth", 0), "redirect_to": redirect_to, "tls_certificate_sha256": cert_sha,
             "robots": response.url.endswith("/robots.txt"), "partial": "dataloss" in response.flags,
         }

@@ -119,8 +119,9 @@ class RenderMiddleware:
             o = self.opts
             context = {"viewport": {"width": o.viewport_width, "height": o.viewport_height},
                        "device_scale_factor": o.device_scale_factor, "locale": o.locale, "timezone": o.timezone,
-                       "render": self.mode, "fresh_context_per_page": True}
+                       "render": self.mode, "fresh_context_per_page": self.pool.CONTEXT_PER_RENDER}
             self.evidence = RenderEvidence(session, self.pool.info, o.as_dict(), context)
+            session.browser_clean_state = self.pool.clean_state()
         return self.evidence
 
     def _fetcher(self, page_url: str):

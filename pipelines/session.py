@@ -14,7 +14,7 @@ from scrapy.exceptions import NotConfigured
 from evidence_crawler import signals as evidence_signals
 from evidence_crawler.capture.anchor import SealAnchor
 from evidence_crawler.capture.seal import seal_capture
-from evidence_crawler.capture.session import CAPTURE_SETTINGS, CaptureSession
+from evidence_crawler.capture.session import CAPTURE_SETTINGS, CONDITION_SETTINGS, CaptureSession
 from evidence_crawler.models import CaptureState
 from storage.local import LocalStore
 
@@ -40,6 +40,7 @@ class CaptureSessionExtension:
         settings = {k: self.crawler.settings.get(k) for k in CAPTURE_SETTINGS}
         settings.update({k: self.crawler.settings.get(k) for k in ("EVIDENCE_OPERATOR", "EVIDENCE_STORE")})
         settings["RETRY_HTTP_CODES"] = list(self.crawler.settings.getlist("RETRY_HTTP_CODES"))
+        settings.update({k: ",".join(self.crawler.settings.getlist(k)) for k in CONDITION_SETTINGS})
         settings["_SCRAPY_VERSION"] = scrapy.__version__
         resume = self.crawler.settings.get("EVIDENCE_RESUME_CAPTURE")
         session = CaptureSession(LocalStore(self.crawler.settings["EVIDENCE_STORE"]), spider.loaded_profile,
@@ -47,6 +48,7 @@ class CaptureSessionExtension:
                                  resuming=bool(resume))
         session.on_failure = lambda: self.crawler.engine.close_spider(spider, "evidence_write_failed")
         session.anchor = SealAnchor.from_settings(self.crawler.settings.get)
+        session.cookies_in = cookies_at_start(self.crawler)
         session.open()
         self.session = session
         self.crawler.signals.send_catch_log(evidence_signals.capture_opened, session=session)
@@ -67,6 +69,17 @@ class CaptureSessionExtension:
             seal_capture(session, finish_reason=reason)
         except OSError as exc:
             session.fail(f"writing evidence failed: {exc}")
+
+
+def cookies_at_start(crawler) -> int:
+    """Cookies the crawl starts with: those in the cookie middleware's jars, plus a ``Cookie`` default header's."""
+    from scrapy.downloadermiddlewares.cookies import CookiesMiddleware
+
+    middlewares = crawler.engine.downloader.middleware.middlewares if crawler.engine else ()
+    count = sum(len(jar) for mw in middlewares if isinstance(mw, CookiesMiddleware) for jar in mw.jars.values())
+    headers = {str(k).lower(): v for k, v in (crawler.settings.getdict("DEFAULT_REQUEST_HEADERS") or {}).items()}
+    header = str(headers.get("cookie") or "")
+    return count + len([p for p in header.split(";") if p.strip()])
 
 
 def capture_session(crawler) -> CaptureSession | None:

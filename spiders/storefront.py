@@ -27,6 +27,7 @@ from evidence_crawler.charset import choose_encoding
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.extract import extract_fields, extract_offers, select
 from evidence_crawler.failures import classify
+from evidence_crawler.linktext import META_KEY, anchor_texts, link_text, text_for
 from evidence_crawler.p2p import link_kind, p2p_links
 from evidence_crawler.profile import LoadedProfile, check_http_url, load_profile
 from evidence_crawler.schemaorg import schema_org_products
@@ -151,25 +152,30 @@ class StorefrontSpider(scrapy.Spider):
         self._scheduled.add(canon)
         return "ok"
 
-    def _links_to_follow(self, response: TextResponse) -> list[str]:
+    def _links_to_follow(self, response: TextResponse) -> list[tuple[str, str | None]]:
+        """(URL, text of the link) in page order; the text is what a visitor clicked (``linktext``)."""
+        texts = anchor_texts(response.selector, response.urljoin)
+        found: list[tuple[str, str | None]] = []
         if self.profile.follow is None:
-            urls = [link.url for link in self._links.extract_links(response)]
+            found = [(link.url, text_for(texts, link.url)) for link in self._links.extract_links(response)]
         else:
-            urls = []
             for expr in self.profile.follow:
                 for sel in select(response.selector, expr):
                     href = sel.root if isinstance(sel.root, str) else (
                         sel.attrib.get("href") or sel.attrib.get("src"))
                     if href:
-                        urls.append(response.urljoin(href.strip()))
+                        url = response.urljoin(href.strip())
+                        found.append((url, link_text(sel) or text_for(texts, url)))
             if self.item_re:
-                urls += [response.urljoin(h.strip()) for h in response.css("a::attr(href)").getall()
-                         if self.is_item_page(response.urljoin(h.strip()))]
+                for h in response.css("a::attr(href)").getall():
+                    url = response.urljoin(h.strip())
+                    if self.is_item_page(url):
+                        found.append((url, text_for(texts, url)))
         out = []
-        for url in urls:
+        for url, text in found:
             url = url.split("#", 1)[0]
             if url.startswith(("http://", "https://")) and self._in_scope(url):
-                out.append(url)
+                out.append((url, text))
         return out
 
     # --- parsing -------------------------------------------------------------------------------
@@ -202,9 +208,10 @@ class StorefrontSpider(scrapy.Spider):
                 self._report(response.url, "depth_limit", f"max_depth={self.profile.limits.max_depth}"
                              " reached; links of deeper pages not followed (limits.max_depth)")
             return
-        for url in self._links_to_follow(response):
+        for url, text in self._links_to_follow(response):
             if self._admit(url):
-                yield response.follow(url, callback=self.parse, errback=self.errback)
+                yield response.follow(url, callback=self.parse, errback=self.errback,
+                                      meta={META_KEY: text} if text else None)
 
     def _items(self, response: TextResponse, base: dict):
         """Profile fields first; schema.org (JSON-LD, microdata) when the profile has none or none match."""

@@ -17,12 +17,14 @@ from playwright.async_api import async_playwright
 from evidence_crawler.browser.locate import BrowserBinary
 from evidence_crawler.browser.options import RenderOptions
 from evidence_crawler.browser.render import Fetch, Fetched, RenderResult, render_page
+from evidence_crawler.cleanstate import browser_statement
 
 CLOSE_TIMEOUT_S = 10.0
 RENDER_SLACK_S = 60.0  # DOM, screenshots (tiled) and PDF of a very tall page, after the timed steps
 
 
 class BrowserPool:
+    CONTEXT_PER_RENDER = True  # render() opens a new context for each page and closes it after
     def __init__(self, binary: BrowserBinary, opts: RenderOptions) -> None:
         self.binary = binary
         self.opts = opts
@@ -64,6 +66,10 @@ class BrowserPool:
         return {"viewport": {"width": o.viewport_width, "height": o.viewport_height},
                 "device_scale_factor": o.device_scale_factor, "locale": o.locale, "timezone_id": o.timezone,
                 "accept_downloads": False, "service_workers": "block", "java_script_enabled": True}
+
+    def clean_state(self) -> str:
+        """The clean-state sentence for this pool's browser, from the options it really launches with."""
+        return browser_statement(self.binary.launch_kwargs(), self.context_options(), self.CONTEXT_PER_RENDER)
 
     async def render(self, url: str, doc: Fetched | None, fetch: Fetch) -> RenderResult:
         self._loop_objects()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from evidence_crawler.capture.anchor import AnchorResult, SealAnchor, anchor_manifest
+from evidence_crawler.capture.conditions import capture_conditions
 from evidence_crawler.capture.states import RESERVE
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import atomic_write
@@ -89,8 +90,10 @@ def seal_capture(session: CaptureSession, finish_reason: str) -> CaptureManifest
         profile={"name": profile.name, "path": session.loaded.path, "sha256": session.loaded.sha256,
                  "start_urls": profile.start_urls, "allowed_domains": profile.allowed_domains},
         settings=settings,
-        environment=environment_statement(session.settings.get("EVIDENCE_OPERATOR", ""),
-                                          session.settings.get("USER_AGENT", ""), session.dns),
+        environment=environment_statement(
+            session.settings.get("EVIDENCE_OPERATOR", ""), session.settings.get("USER_AGENT", ""), session.dns,
+            capture_conditions(session.settings, session.checks, session.cookies_in,
+                               session.extra_manifest.get("browser"), session.browser_clean_state)),
         navigation_path={"artifact": "pages.jsonl",
                          "fields": ["url", "referrer", "depth", "redirect_to", "fetched_at"]},
         counts={"pages": session.pages.count, "items": session.items_counted,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence_crawler.capture.anchor import SealAnchor
+from evidence_crawler.capture.conditions import ConditionChecks
 from evidence_crawler.capture.linefiles import JsonLines
 from evidence_crawler.capture.resume import repair_work
 from evidence_crawler.capture.sealstate import repair_sealed, sealed_event
@@ -36,7 +37,9 @@ CAPTURE_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_MAXSIZE", "DOWNLOA
                     "AUTOTHROTTLE_ENABLED", "AUTOTHROTTLE_TARGET_CONCURRENCY", "DOWNLOAD_DELAY", "DEPTH_LIMIT",
                     "CLOSESPIDER_PAGECOUNT", "COOKIES_ENABLED", "EVIDENCE_ALLOW_PRIVATE",
                     "EVIDENCE_IGNORE_ROBOTS", "EVIDENCE_WARC_ROTATE_BYTES", "JOBDIR",
-                    "EVIDENCE_SCHEDULE", "EVIDENCE_S3_ALLOW_UNLOCKED", "EVIDENCE_PART_OF")
+                    "EVIDENCE_SCHEDULE", "EVIDENCE_S3_ALLOW_UNLOCKED", "EVIDENCE_PART_OF", "HTTPCACHE_ENABLED")
+# Read by the capture's condition checks (capture.conditions); stated in the manifest's settings too (redacted)
+CONDITION_SETTINGS = ("EVIDENCE_PUBLIC_IP_URLS", "EVIDENCE_NTP_SERVERS", "EVIDENCE_DNS_RESOLVERS")
 
 
 class CaptureSession:
@@ -66,6 +69,11 @@ class CaptureSession:
         # a worker's share of a distributed capture (sealed on its own, merged by the coordinator)
         self.part_of: str | None = settings.get("EVIDENCE_PART_OF") or None
         self.anchor = SealAnchor()  # seal-time token and signature: set by whoever runs the crawl
+        # the conditions of the capture (capture.conditions): network checks started by open(), and what the
+        # crawl's components counted (cookies in the jars at start) or stated (the browser's clean state)
+        self.checks: ConditionChecks | None = None
+        self.cookies_in: int | None = None
+        self.browser_clean_state: str | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------
     def open(self) -> None:
@@ -87,6 +95,7 @@ class CaptureSession:
         self.work.mkdir(parents=True, exist_ok=True)
         reserve_space(self.dir / RESERVE)
         self.transition(CaptureState.CAPTURING)
+        self.checks = ConditionChecks(self.settings).start()  # public IP, clock: in the background, bounded
         if not self.resuming:
             (self.work / "profile.yaml").write_text(self.loaded.text, encoding="utf-8")
             self.ledger.append(EventKind.CAPTURE_STARTED, self.capture_id, profile=self.loaded.profile.name,

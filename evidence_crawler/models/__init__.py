@@ -21,6 +21,16 @@ from evidence_crawler.models.bundle import (
     SigningKeyRef,
     TimestampRequest,
 )
+from evidence_crawler.models.conditions import (
+    BrowserEnvironment,
+    CleanState,
+    ClockCheck,
+    DnsResolvers,
+    Machine,
+    PublicIp,
+    RobotsPolicy,
+    ToolFiles,
+)
 from evidence_crawler.models.custody import CustodyEvent, EventKind
 from evidence_crawler.models.errorkinds import ErrorTally
 from evidence_crawler.models.findings import FINDINGS_FORMAT, Findings, RepertoireVersion, Work
@@ -61,3 +71,5 @@ __all__ = [
     "SalvagedBy", "SealAnchorFile", "SigningKeyRef", "TimestampRequest", "WorkerEntry",
 ]
 __all__ += ["FINDINGS_FORMAT", "Findings", "RepertoireVersion", "Work"]
+__all__ += ["BrowserEnvironment", "CleanState", "ClockCheck", "DnsResolvers", "Machine", "PublicIp", "RobotsPolicy",
+            "ToolFiles"]

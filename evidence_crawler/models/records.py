@@ -64,6 +64,7 @@ class PageRecord(Frozen):
     record_id: str  # WARC-Record-ID of the response record
     request_record_id: str
     referrer: str | None = None
+    link_text: str | None = None  # the text of the link followed on the referrer page (anchor, title, alt)
     depth: int = 0
     redirect_to: str | None = None
     tls_certificate_sha256: str | None = None
