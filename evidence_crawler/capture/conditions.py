@@ -100,18 +100,21 @@ def browser_environment(section: Mapping[str, Any] | None) -> BrowserEnvironment
                               routing=BROWSER_ROUTING if proxy else None)
 
 
+def static_conditions(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """What this process states about itself whatever it ran: machine, tool files, DNS resolvers, robots."""
+    obeyed = settings.get("ROBOTSTXT_OBEY")
+    return {"machine": machine(), "tool_files": tool_files(),
+            "dns_resolvers": resolvers_from(setting_list(settings.get("EVIDENCE_DNS_RESOLVERS"))),
+            "robots": RobotsPolicy(obeyed=bool(not settings.get("EVIDENCE_IGNORE_ROBOTS") if obeyed is None
+                                               else obeyed), user_agent=settings.get("USER_AGENT") or "")}
+
+
 def capture_conditions(settings: Mapping[str, Any], checks: ConditionChecks | None, cookies_in: int | None,
                        browser_section: Mapping[str, Any] | None, browser_clean_state: str | None) -> dict[str, Any]:
     """The environment sections of ``models.conditions``, for ``environment.environment_statement``."""
     browser = browser_environment(browser_section)
-    out: dict[str, Any] = {
-        "machine": machine(), "tool_files": tool_files(), "browser": browser,
-        "dns_resolvers": resolvers_from(setting_list(settings.get("EVIDENCE_DNS_RESOLVERS"))),
-    }
+    out: dict[str, Any] = {**static_conditions(settings), "browser": browser}
     if checks is not None:
         out.update(public_ip=checks.public_ip(), clock=checks.clock())
     out["clean_state"] = clean_state(settings, cookies_in, browser_clean_state if browser else None)
-    obeyed = settings.get("ROBOTSTXT_OBEY")
-    out["robots"] = RobotsPolicy(obeyed=bool(not settings.get("EVIDENCE_IGNORE_ROBOTS") if obeyed is None else obeyed),
-                                 user_agent=settings.get("USER_AGENT") or "")
     return out

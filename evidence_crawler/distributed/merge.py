@@ -24,6 +24,7 @@ from typing import Any
 from w3lib.url import canonicalize_url
 
 from evidence_crawler.capture.anchor import SealAnchor
+from evidence_crawler.capture.conditions import static_conditions
 from evidence_crawler.capture.linefiles import write_jsonl
 from evidence_crawler.capture.seal import seal_manifest, store_artifact
 from evidence_crawler.config import EvidenceConfig
@@ -191,7 +192,9 @@ def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, l
         profile={"name": profile.name, "path": loaded.path, "sha256": loaded.sha256,
                  "start_urls": profile.start_urls, "allowed_domains": profile.allowed_domains},
         settings=settings,
-        environment=environment_statement(config.operator, settings.get("USER_AGENT", ""), {}),
+        # the coordinator's own facts; each worker's network checks and clean state are in its part manifest
+        environment=environment_statement(config.operator, settings.get("USER_AGENT", ""), {},
+                                          static_conditions(settings)),
         navigation_path={"artifact": "pages.jsonl",
                          "fields": ["url", "referrer", "depth", "redirect_to", "fetched_at", "worker", "host"]},
         counts={k: counts[k] for k in ("pages", "items", "offers", "p2p", "errors")},

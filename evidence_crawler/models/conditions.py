@@ -8,12 +8,20 @@ prints what is here and nothing else (older captures lack these sections: "not r
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from evidence_crawler.models.base import Frozen
 
 
-class Machine(Frozen):
+class Stated(Frozen):
+    """A condition writes every one of its fields, ``null`` included: "not determined" is stated, not left out
+    (``JsonDocument.dump_bytes`` leaves out unset fields; these count as set)."""
+
+    def model_post_init(self, context: Any) -> None:
+        object.__setattr__(self, "__pydantic_fields_set__", set(type(self).model_fields))
+
+
+class Machine(Stated):
     """The capturing machine's processor and memory, as the OS reports them (None where it does not say)."""
 
     cpu_model: str | None = None  # /proc/cpuinfo "model name" (or the platform's processor string)
@@ -21,7 +29,7 @@ class Machine(Frozen):
     memory_bytes: int | None = None  # /proc/meminfo MemTotal, else SC_PHYS_PAGES * SC_PAGE_SIZE
 
 
-class ToolFiles(Frozen):
+class ToolFiles(Stated):
     """One sha256 over the tool's installed source files, so a modified tool shows (``toolfiles.py``)."""
 
     sha256: str
@@ -29,7 +37,7 @@ class ToolFiles(Frozen):
     method: str  # how it was computed, in one line an expert can redo
 
 
-class BrowserEnvironment(Frozen):
+class BrowserEnvironment(Stated):
     """The browser a capture used (render / capture URL); None in the manifest when none was used."""
 
     name: str | None = None
@@ -39,7 +47,7 @@ class BrowserEnvironment(Frozen):
     routing: str | None = None  # how the browser's requests actually reach the network (one sentence)
 
 
-class DnsResolvers(Frozen):
+class DnsResolvers(Stated):
     """The DNS resolvers the capture's name lookups were configured to use (``resolvers.py``)."""
 
     source: Literal["system", "EVIDENCE_DNS_RESOLVERS"]
@@ -48,7 +56,7 @@ class DnsResolvers(Frozen):
     error: str | None = None  # the configuration could not be read
 
 
-class PublicIp(Frozen):
+class PublicIp(Stated):
     """The public address the capture's traffic leaves from, as an echo service saw it (``publicip.py``)."""
 
     ip: str | None = None
@@ -58,7 +66,7 @@ class PublicIp(Frozen):
     answer_sha256: str | None = None  # of the raw answer body the address was read from
 
 
-class ClockCheck(Frozen):
+class ClockCheck(Stated):
     """The system clock against an NTP server (``clockcheck.py``): SNTP, RFC 4330."""
 
     system_utc: str  # the system clock when the check was made
@@ -71,7 +79,7 @@ class ClockCheck(Frozen):
     error: str | None = None
 
 
-class CleanState(Frozen):
+class CleanState(Stated):
     """How the capture started with no cookie, cache, history or storage carried in (``cleanstate.py``)."""
 
     http: str
@@ -79,6 +87,6 @@ class CleanState(Frozen):
     cookies_in: int | None = None  # cookies in Scrapy's jars when the crawl started (None: not counted)
 
 
-class RobotsPolicy(Frozen):
+class RobotsPolicy(Stated):
     obeyed: bool
     user_agent: str

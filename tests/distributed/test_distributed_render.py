@@ -37,3 +37,18 @@ def test_two_workers_render_the_js_shop(tmp_path, redis_url):
     assert len({r["worker"] for r in rows}) == 2  # both workers rendered
     assert all(ref["name"] in names for r in rows for ref in r["artifacts"].values())
     assert len(names) == len(manifest["artifacts"])  # no name twice
+    # the conditions: the coordinator's own facts in the merged manifest, each worker's in its part manifest
+    env = manifest["environment"]
+    assert env["machine"]["cpu_count"] and len(env["tool_files"]["sha256"]) == 64 and env["robots"]["obeyed"]
+    parts = [json.loads((store / "captures" / cid / "artifacts" / n).read_text()) for n in sorted(names)
+             if n.startswith("part-")]
+    for part in parts:
+        part_env = part["environment"]
+        assert part_env["browser"]["version"] and part_env["browser"]["proxy"] == "http://127.0.0.1:9"
+        assert "new browser context" in part_env["clean_state"]["browser"]
+        assert part_env["clean_state"]["cookies_in"] == 0 and part_env["public_ip"]["ip"] is None
+    # the link texts travel through the shared frontier: item pages say which link led to them
+    pages = [json.loads(line) for line in (store / "captures" / cid / "artifacts" / "pages.jsonl").read_text()
+             .splitlines()]
+    items = [p for p in pages if "/release/" in p["url"] and p["status"] == 200]
+    assert items and all(p.get("link_text") for p in items)
