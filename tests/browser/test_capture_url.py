@@ -43,6 +43,11 @@ def test_capture_seals_dom_screenshots_pdf_and_the_servers_bytes(pages, capture)
     assert "Chrome" in browser["user_agent"]
     assert browser["viewport"] == {"width": 1280, "height": 800} and browser["device_scale_factor"] == 1.0
     assert browser["locale"] == "en-US" and browser["timezone"] == "UTC"
+    env = c.manifest["environment"]  # the conditions: the browser as launched, and how it started clean
+    assert env["browser"]["version"] == browser["version"] and env["browser"]["executable"] == browser["executable"]
+    assert env["browser"]["proxy"] == "http://127.0.0.1:9" and "Playwright routing" in env["browser"]["routing"]
+    assert "no --user-data-dir given" in env["clean_state"]["browser"]
+    assert "new browser context" in env["clean_state"]["browser"] and env["clean_state"]["cookies_in"] == 0
     steps = [a["step"] for a in browser["navigation"][0]["actions"]]
     assert steps[:2] == ["navigate", "network_idle"] and "scroll" in steps
     roles = {a["role"] for a in c.manifest["artifacts"]}
