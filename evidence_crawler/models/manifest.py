@@ -11,17 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from evidence_crawler.models import conditions as cond
 from evidence_crawler.models.base import Frozen, JsonDocument, Open
-from evidence_crawler.models.conditions import (
-    BrowserEnvironment,
-    CleanState,
-    ClockCheck,
-    DnsResolvers,
-    Machine,
-    PublicIp,
-    RobotsPolicy,
-    ToolFiles,
-)
 from evidence_crawler.models.records import Artifact, ArtifactRole
 
 MANIFEST_FORMAT = "evidence-crawler/manifest/1"
@@ -54,14 +45,14 @@ class Environment(Open):
     clock_utc: str
     user_agent: str
     # recorded at capture since issue 17 (models.conditions); absent from older manifests ("not recorded")
-    machine: Machine | None = None
-    tool_files: ToolFiles | None = None
-    browser: BrowserEnvironment | None = None
-    dns_resolvers: DnsResolvers | None = None
-    public_ip: PublicIp | None = None
-    clock: ClockCheck | None = None
-    clean_state: CleanState | None = None
-    robots: RobotsPolicy | None = None
+    machine: cond.Machine | None = None
+    tool_files: cond.ToolFiles | None = None
+    browser: cond.BrowserEnvironment | None = None
+    dns_resolvers: cond.DnsResolvers | None = None
+    public_ip: cond.PublicIp | None = None
+    clock: cond.ClockCheck | None = None
+    clean_state: cond.CleanState | None = None
+    robots: cond.RobotsPolicy | None = None
 
 
 class NavigationPath(Frozen):
