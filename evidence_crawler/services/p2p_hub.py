@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from evidence_crawler.capture.seal import seal_capture
-from evidence_crawler.capture.session import CaptureSession
+from evidence_crawler.capture.session import CONDITION_SETTINGS, CaptureSession
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.hashing import digest_bytes
@@ -57,6 +57,7 @@ def run_hub_survey(config: EvidenceConfig, loaded: LoadedSurveyProfile) -> dict[
     wanted = config.scrapy_settings()
     settings = {k: wanted.get(k) for k in SETTINGS}
     settings["EVIDENCE_ALLOW_PRIVATE"] = request.allow_private
+    settings.update({k: ",".join(wanted.get(k) or []) for k in CONDITION_SETTINGS})  # public IP, clock, DNS
     session = CaptureSession(LocalStore(config.store), loaded, settings)  # type: ignore[arg-type]
     session.open()
     session.record_dns(request.url.host, {"addresses": addresses})

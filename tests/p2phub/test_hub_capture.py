@@ -16,6 +16,7 @@ from tests.p2phub import fixture_hubs
 from tests.p2phub.dcbed import HUB_NAME, SHARER, Eiskalt, Uhub, wait_for
 from tests.p2phub.fixture_hubs import NMDC_HUB, NMDC_SHARE, FixtureHub
 from tests.p2phub.test_adc_survey import FILES, rhash_tth
+from tests.servers.ntpd import NtpResponder
 
 
 @pytest.fixture
@@ -62,6 +63,16 @@ def test_private_hub_is_refused_without_allow_private_and_nothing_is_created(cli
     line = " ".join(proc.stderr.split())
     assert "127.0.0.1" in line and "--allow-private" in line and "loopback" in line
     assert not (cli.store / "captures").exists() or not any((cli.store / "captures").iterdir())
+
+
+def test_a_hub_survey_states_its_conditions_too(cli, nmdc):
+    with NtpResponder(offset_s=-7) as ntp:
+        summary = cli.json("p2p", "hub", nmdc, "--allow-private", "--json", "--duration", "5",
+                           env={"EVIDENCE_NTP_SERVERS": ntp.address})
+    env = CaptureManifest.read(summary["manifest"]).environment
+    assert env.clock.checked and env.clock.offset_s == pytest.approx(-7, abs=1.0)
+    assert env.public_ip.error == "not determined: EVIDENCE_PUBLIC_IP_URLS is not set"
+    assert env.machine.cpu_count and env.tool_files.files > 100
 
 
 @pytest.mark.parametrize(("name", "reason"), [("giant", "message_too_large"), ("malformed", "malformed")])
