@@ -46,18 +46,16 @@ def _key(url: str) -> str:
     return safe_url_string(url.split("#", 1)[0])
 
 
-def anchor_texts(selector: Selector, urljoin: Callable[[str], str]) -> dict[str, str]:
-    """Target URL (fragment dropped) -> the text of the first link to it that says something."""
-    found: dict[str, str] = {}
-    for anchor in selector.xpath(ANCHORS):
-        href = (anchor.attrib.get("href") or "").strip()
-        key = _key(urljoin(href)) if href else ""
-        if key and key not in found:
-            text = link_text(anchor)
-            if text:
-                found[key] = text
-    return found
+class AnchorTexts:
+    """The links of a page by target URL (fragment dropped); the text of the first one to a URL that says
+    something, worked out only for the URLs asked about (a page has many more links than are followed)."""
 
+    def __init__(self, selector: Selector, urljoin: Callable[[str], str]) -> None:
+        self._anchors: dict[str, list[Selector]] = {}
+        for anchor in selector.xpath(ANCHORS):
+            href = (anchor.attrib.get("href") or "").strip()
+            if href:
+                self._anchors.setdefault(_key(urljoin(href)), []).append(anchor)
 
-def text_for(texts: dict[str, str], url: str) -> str | None:
-    return texts.get(_key(url))
+    def text_for(self, url: str) -> str | None:
+        return next((t for t in map(link_text, self._anchors.get(_key(url), ())) if t), None)

@@ -27,7 +27,7 @@ from evidence_crawler.charset import choose_encoding
 from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.extract import extract_fields, extract_offers, select
 from evidence_crawler.failures import classify
-from evidence_crawler.linktext import META_KEY, anchor_texts, link_text, text_for
+from evidence_crawler.linktext import META_KEY, AnchorTexts, link_text
 from evidence_crawler.p2p import link_kind, p2p_links
 from evidence_crawler.profile import LoadedProfile, check_http_url, load_profile
 from evidence_crawler.schemaorg import schema_org_products
@@ -154,10 +154,10 @@ class StorefrontSpider(scrapy.Spider):
 
     def _links_to_follow(self, response: TextResponse) -> list[tuple[str, str | None]]:
         """(URL, text of the link) in page order; the text is what a visitor clicked (``linktext``)."""
-        texts = anchor_texts(response.selector, response.urljoin)
+        texts = AnchorTexts(response.selector, response.urljoin)
         found: list[tuple[str, str | None]] = []
         if self.profile.follow is None:
-            found = [(link.url, text_for(texts, link.url)) for link in self._links.extract_links(response)]
+            found = [(link.url, texts.text_for(link.url)) for link in self._links.extract_links(response)]
         else:
             for expr in self.profile.follow:
                 for sel in select(response.selector, expr):
@@ -165,12 +165,12 @@ class StorefrontSpider(scrapy.Spider):
                         sel.attrib.get("href") or sel.attrib.get("src"))
                     if href:
                         url = response.urljoin(href.strip())
-                        found.append((url, link_text(sel) or text_for(texts, url)))
+                        found.append((url, link_text(sel) or texts.text_for(url)))
             if self.item_re:
                 for h in response.css("a::attr(href)").getall():
                     url = response.urljoin(h.strip())
                     if self.is_item_page(url):
-                        found.append((url, text_for(texts, url)))
+                        found.append((url, texts.text_for(url)))
         out = []
         for url, text in found:
             url = url.split("#", 1)[0]

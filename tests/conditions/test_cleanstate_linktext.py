@@ -9,7 +9,7 @@ from evidence_crawler.browser.options import RenderOptions
 from evidence_crawler.browser.pool import BrowserPool
 from evidence_crawler.cleanstate import browser_statement, clean_state, http_statement
 from evidence_crawler.config import EvidenceConfig
-from evidence_crawler.linktext import MAX_CHARS, anchor_texts, clean, link_text, text_for
+from evidence_crawler.linktext import MAX_CHARS, AnchorTexts, clean, link_text
 from evidence_crawler.settings import crawl_settings
 
 
@@ -57,11 +57,12 @@ def join(href: str) -> str:
 
 
 def test_link_text_prefers_text_then_title_or_label_then_image_alt():
-    texts = anchor_texts(PAGE, join)
+    texts = AnchorTexts(PAGE, join)
     want = {1: "Кино — Группа крови", 2: "Second album", 3: "Third", 4: "Cover of Four", 5: "Five", 6: "abc"}
     for n, text in want.items():
-        assert text_for(texts, join(f"/release/{n}")) == text
-    assert len(text_for(texts, join("/release/7"))) == MAX_CHARS and texts[join("/release/7")].endswith("…")
+        assert texts.text_for(join(f"/release/{n}")) == text
+    long = texts.text_for(join("/release/7"))
+    assert len(long) == MAX_CHARS and long.endswith("…") and texts.text_for(join("/release/99")) is None
 
 
 def test_link_text_of_one_element_and_of_nothing():
