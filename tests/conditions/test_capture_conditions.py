@@ -82,3 +82,16 @@ def test_without_configuration_the_checks_say_why(tmp_path):
     env = CaptureManifest.read(summary["manifest"]).environment
     assert env.public_ip.ip is None and env.public_ip.error == "not determined: EVIDENCE_PUBLIC_IP_URLS is not set"
     assert env.clock.checked is False and env.clock.error == "unchecked: EVIDENCE_NTP_SERVERS is not set"
+
+
+def test_links_chosen_by_the_profile_follow_rules_carry_their_text_too(tmp_path):
+    with DemoSite("mp3sugar") as site:
+        summary = Cli(tmp_path / "store").crawl(PROFILES / "mp3sugar-demo.yaml", "--start-url", site.base_url,
+                                                "--max-pages", "40")
+    pages_path = Path(summary["manifest"]).parent / "artifacts" / "pages.jsonl"
+    pages = [json.loads(line) for line in pages_path.read_text(encoding="utf-8").splitlines()]
+    followed = [p for p in pages if p["depth"] > 0 and not p.get("robots")]
+    assert followed and all(p.get("link_text") for p in followed), [p["url"] for p in followed
+                                                                    if not p.get("link_text")]
+    browse = [p for p in followed if "/browse/" in p["url"]]
+    assert browse and all(p["link_text"] == p["url"].rstrip("/").rsplit("/", 1)[1].upper() for p in browse)
