@@ -194,7 +194,8 @@ def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, l
         settings=settings,
         # the coordinator's own facts; each worker's network checks and clean state are in its part manifest
         environment=environment_statement(config.operator, settings.get("USER_AGENT", ""), {},
-                                          static_conditions(settings)),
+                                          static_conditions({**settings,
+                                                             "EVIDENCE_DNS_RESOLVERS": config.dns_resolvers})),
         navigation_path={"artifact": "pages.jsonl",
                          "fields": ["url", "referrer", "depth", "redirect_to", "fetched_at", "worker", "host"]},
         counts={k: counts[k] for k in ("pages", "items", "offers", "p2p", "errors")},
