@@ -102,8 +102,8 @@ def show_capture(store: LocalStore, capture_id: str) -> dict[str, Any]:
     try:
         for p in iter_jsonl(capture_file(store, capture_id, "pages.jsonl")):
             pages.append({k: p.get(k) for k in ("url", "status", "fetched_at", "sha256", "blake3", "size", "ip",
-                                                "warc_file", "warc_offset", "record_id", "referrer", "depth",
-                                                "redirect_to", "content_type")})
+                                                "warc_file", "warc_offset", "record_id", "referrer", "link_text",
+                                                "depth", "redirect_to", "content_type")})
     except CaptureNotFound:
         pass
     errors = []
