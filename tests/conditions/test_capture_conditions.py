@@ -58,6 +58,9 @@ def test_every_album_page_has_the_title_it_was_reached_by(capture):
     assert titles and all(by_url[url]["link_text"] == title for url, title in titles.items())
     start = next(p for p in pages if p["depth"] == 0 and not p.get("robots"))
     assert "link_text" not in start  # the start page was not reached by a link
+    shown = {p["url"]: p["link_text"] for p in Cli(store).json("captures", "show", summary["capture_id"], "--json")
+             ["pages"] if p["status"] == 200}
+    assert all(shown[url] == title for url, title in titles.items())
 
 
 def test_the_schema_lists_the_new_fields(capture):
