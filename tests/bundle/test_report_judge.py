@@ -37,7 +37,8 @@ R1_FIELDS = {  # the environment facts recorded at capture by issue 17 item 3 (n
     "browser": {"name": "chromium", "version": "131.0.6778.85", "executable": "/usr/lib/chromium/chromium",
                 "proxy": "http://127.0.0.1:9 (dead proxy)"},
     "dns_resolvers": {"source": "resolv.conf", "servers": ["198.51.100.53"], "config_file": "/etc/resolv.conf"},
-    "public_ip": {"ip": "198.51.100.77", "source_url": "http://127.0.0.1:8999/ip", "checked_at": "2026-01-05T10:00:01Z"},
+    "public_ip": {"ip": "198.51.100.77", "source_url": "http://127.0.0.1:8999/ip",
+                  "checked_at": "2026-01-05T10:00:01Z"},
     "clock": {"system_utc": "2026-01-05T10:00:00.5Z", "checked": True, "server": "127.0.0.1:123", "offset_s": 0.0123,
               "round_trip_s": 0.0004, "stratum": 2, "checked_at": "2026-01-05T10:00:00Z"},
     "clean_state": {"http": "new cookie jar, no cache, no history", "browser": "new context per page, no storage",
@@ -109,7 +110,8 @@ def test_csv_annexes_have_a_bom_and_no_formula_runs():
 
 def test_offers_are_one_row_per_item_grouped_by_artist():
     def item(n, artist, offers):
-        return {"kind": "product", "key": str(n), "url": f"https://s/{n}", "fields": {"title": f"T{n}", "artist": artist},
+        return {"kind": "product", "key": str(n), "url": f"https://s/{n}",
+                "fields": {"title": f"T{n}", "artist": artist},
                 "offers": [{"format": f, "price": f"{a} $", "amount": a, "currency": "USD"} for f, a in offers]}
     items = [item(1, "Кино", [("mp3", "1.5"), ("flac", "3")]), item(2, "Ария", [("mp3", "0.5")]),
              item(3, "Кино", [("flac", "2")])]
@@ -173,7 +175,7 @@ def _context(tmp: Path, lang: str, exhibits: int = 2) -> dict:
     exs = []
     for n, shot in enumerate(shots, 1):
         exs.append({"n": n, "capture_id": "c", "url": f"https://shop.example/item/{n}", "title": f"Album {n} {HOSTILE}",
-                    "fetched_at": "2026-01-05T10:00:0%dZ" % n, "status": 200, "ip": "203.0.113.5",
+                    "fetched_at": f"2026-01-05T10:00:0{n % 10}Z", "status": 200, "ip": "203.0.113.5",
                     "sha256": f"{n:x}" * 64, "image_src": f"exhibit-{n:02d}.png", "image_file": shot,
                     "image_sha256": "9" * 64, "shot": "archive", "shot_at": "2026-01-06T09:00:00Z",
                     "path": [{"url": "https://shop.example/", "link_text": None},
@@ -183,7 +185,8 @@ def _context(tmp: Path, lang: str, exhibits: int = 2) -> dict:
               "fields": {"title": "Группа крови", "artist": "Кино"},
               "offers": [{"format": "mp3-320", "price": "1,99 €", "amount": "1.99", "currency": "EUR"},
                          {"format": "flac", "price": "3,49 €", "amount": "3.49", "currency": "EUR"}]}]
-    return {"case": {"reference": "RG-24/0042", "title": ""}, "created": "2026-01-06T09:00:00Z", "exporter": "J. Martin",
+    return {"case": {"reference": "RG-24/0042", "title": ""}, "created": "2026-01-06T09:00:00Z",
+            "exporter": "J. Martin",
             "software": "evidence-crawler 0.1.0", "tokens": [{"path": "evidence/timestamp-0.tsr",
             "gen_time": "2026-01-06T09:00:01Z", "url": "http://127.0.0.1/tsr", "tsa_name": "Test TSA", "signer": "",
             "serial": "1", "policy": "1.2.3"}], "items": items, "tsa_failures": [], "timestamped": True,
