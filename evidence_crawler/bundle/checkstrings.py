@@ -11,6 +11,7 @@ def _l(label_en: str, label_fr: str, how_en: str, how_fr: str) -> dict[str, dict
     return {"label": {"en": label_en, "fr": label_fr}, "how": {"en": how_en, "fr": how_fr}}
 
 
+BY_OS = ("read from the operating system at capture", "lu auprès du système d'exploitation lors de la capture")
 LINES: dict[str, dict] = {
     "operator": {"title": {"en": "Operator", "fr": "Opérateur"}, "lines": [
         _l("Operator", "Opérateur", "declared by the operator (EVIDENCE_OPERATOR) or the system account",
@@ -18,14 +19,10 @@ LINES: dict[str, dict] = {
         _l("Organisation", "Organisme", "declared by the operator (EVIDENCE_ORGANISATION)",
            "déclaré par l'opérateur (EVIDENCE_ORGANISATION)")]},
     "machine": {"title": {"en": "Machine", "fr": "Machine"}, "lines": [
-        _l("Host name", "Nom de la machine", "read from the operating system at capture",
-           "lu auprès du système d'exploitation lors de la capture"),
-        _l("Operating system", "Système d'exploitation", "read from the operating system at capture",
-           "lu auprès du système d'exploitation lors de la capture"),
-        _l("Processor", "Processeur", "read from the operating system at capture",
-           "lu auprès du système d'exploitation lors de la capture"),
-        _l("Memory", "Mémoire", "read from the operating system at capture",
-           "lu auprès du système d'exploitation lors de la capture")]},
+        _l("Host name", "Nom de la machine", *BY_OS),
+        _l("Operating system", "Système d'exploitation", *BY_OS),
+        _l("Processor", "Processeur", *BY_OS),
+        _l("Memory", "Mémoire", *BY_OS)]},
     "software": {"title": {"en": "Software", "fr": "Logiciels"}, "lines": [
         _l("Capture tool", "Outil de capture", "version of the installed package",
            "version du paquet installé"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlsplit
 
 MAX_FORMAT_COLUMNS = 6
 
@@ -32,9 +33,17 @@ def _group(rows: list[dict[str, Any]], artist: str | None) -> dict[str, Any]:
     return {"artist": artist, "formats": columns, "rows": rows}
 
 
-def offer_groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``[{"artist", "formats", "rows": [{"title", "url", "key", "by_format": {fmt: [offer]}, "offers"}]}]``;
-    one group (artist None) when no item names an artist."""
+def shown_url(url: str, sites: set[str]) -> str:
+    """The URL as the offers table shows it: path and query only when the report covers one site."""
+    parts = urlsplit(url)
+    if len(sites) == 1 and parts.netloc in sites:
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return url
+
+
+def offer_groups(items: list[dict[str, Any]], sites: set[str] | None = None) -> list[dict[str, Any]]:
+    """``[{"artist", "formats", "rows": [{"title", "url", "shown_url", "key", "by_format": {fmt: [offer]},
+    "offers"}]}]``; one group (artist None) when no item names an artist."""
     rows_by_artist: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
     grouped = any((i.get("fields") or {}).get("artist") for i in products(items))
     for item in products(items):
@@ -46,6 +55,7 @@ def offer_groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             by_format[str(o.get("format") or "")].append(o)
         artist = str((item.get("fields") or {}).get("artist") or "") if grouped else None
         rows_by_artist[artist].append({"title": _title(item), "url": item["url"], "key": item.get("key"),
+                                       "shown_url": shown_url(item["url"], sites or set()),
                                        "by_format": dict(by_format), "offers": offers})
     return [_group(rows, artist) for artist, rows in sorted(rows_by_artist.items(), key=lambda kv: kv[0] or "")]
 

@@ -67,9 +67,10 @@ def render_report(lang: str, context: dict[str, Any]) -> bytes:
     context.setdefault("annexes", [])
     for c in context["captures"]:
         c["checklist"] = checklist(c, lang)
+    first = summary(context, items)
     html = _env.get_template("report.html.j2").render(
-        lang=lang, t=strings(lang), offer_groups=offer_groups(items), p2p=p2p_rows(items),
-        p2p_hub=hub_sections(items, lang), tf=findings_strings(lang), summary=summary(context, items), **context)
+        lang=lang, t=strings(lang), offer_groups=offer_groups(items, set(first["sites"])), p2p=p2p_rows(items),
+        p2p_hub=hub_sections(items, lang), tf=findings_strings(lang), summary=first, **context)
     return html.encode()
 
 
