@@ -98,14 +98,18 @@ def _period(capture: dict[str, Any], w: dict[str, str]) -> list[str | None]:
     return [capture.get("started_at"), capture.get("finished_at")]
 
 
-def _robots(env: Env, w: dict[str, str]) -> list[str | None]:
-    r = _get(env, "robots")
-    obeyed = None if not r or r.get("obeyed") is None else (w["yes"] if r["obeyed"] else w["no"])
-    return [obeyed, _join((r or {}).get("user_agent") or env.get("user_agent"))]
+def _robots(capture: dict[str, Any], w: dict[str, str]) -> list[str | None]:
+    """``environment.robots``, else the sealed crawl settings (``ROBOTSTXT_OBEY``, ``USER_AGENT``)."""
+    env, settings = capture.get("environment") or {}, capture.get("settings") or {}
+    r = _get(env, "robots") or {}
+    obeyed = r.get("obeyed", settings.get("ROBOTSTXT_OBEY"))
+    return [None if obeyed is None else (w["yes"] if obeyed else w["no"]),
+            _join(r.get("user_agent") or env.get("user_agent") or settings.get("USER_AGENT"))]
 
 
 READERS = {"operator": _operator, "machine": _machine, "software": _software, "network": _network,
-           "clock": _clock, "clean_state": _clean, "robots": _robots}
+           "clock": _clock, "clean_state": _clean}
+CAPTURE_READERS = {"period": _period, "robots": _robots}
 
 
 def checklist(capture: dict[str, Any], lang: str) -> list[dict[str, Any]]:
@@ -113,7 +117,7 @@ def checklist(capture: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     env, w = capture.get("environment") or {}, {k: v[lang] for k, v in WORDS.items()}
     out = []
     for group, lines in LINES.items():
-        values = _period(capture, w) if group == "period" else READERS[group](env, w)
+        values = CAPTURE_READERS[group](capture, w) if group in CAPTURE_READERS else READERS[group](env, w)
         out.append({"group": lines["title"][lang], "key": group, "lines": [
             {"label": spec["label"][lang], "value": value if value is not None else w["not_recorded"],
              "recorded": value is not None, "how": spec["how"][lang]}

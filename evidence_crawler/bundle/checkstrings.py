@@ -65,8 +65,8 @@ LINES: dict[str, dict] = {
         _l("End (UTC)", "Fin (UTC)", "system clock, when the capture was sealed",
            "horloge système, au scellement de la capture")]},
     "robots": {"title": {"en": "Robots and identity", "fr": "Robots et identification"}, "lines": [
-        _l("robots.txt obeyed", "robots.txt respecté", "crawl setting recorded in the manifest",
-           "réglage de la collecte consigné dans le manifeste"),
+        _l("robots.txt obeyed", "robots.txt respecté", "crawl setting sealed in the manifest",
+           "réglage de la collecte scellé dans le manifeste"),
         _l("User agent", "Agent utilisateur", "sent with every request", "envoyé avec chaque requête")]},
 }
 
