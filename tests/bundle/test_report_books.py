@@ -61,7 +61,7 @@ def test_the_demo_exhibits_show_the_album_pages_price_tables(tsa, tmp_path):
     assert albums and all(e["screenshot"] == "archive" for e in result["exhibits"])
     root = unzip(out, tmp_path / "x")
     html = (root / "evidence/report.html").read_text()
-    assert "rendu à partir de l'archive lors de l'export" in html
+    assert "rendu à partir de l&#39;archive lors de l&#39;export" in html
     blocks = dict(re.findall(r'<div class="exhibit" id="exhibit-(\d+)">(.*?)</div>\s*(?=<div class="exhibit"|<p|</section)',
                              html, re.S))
     warc = next((root / "archive").glob("*.warc.gz"))
