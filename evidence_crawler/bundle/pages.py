@@ -48,8 +48,8 @@ def page_entries(capture_id: str, pages: Iterable[dict[str, Any]], warc_dir: Pat
     out = []
     for p in pages:
         entry = {"capture_id": capture_id, **{k: p.get(k) for k in (
-            "url", "status", "fetched_at", "ip", "sha256", "blake3", "size", "content_type", "referrer", "depth",
-            "redirect_to", "warc_file", "warc_offset", "record_id", "robots", "partial", "screenshot")}}
+            "url", "status", "fetched_at", "ip", "sha256", "blake3", "size", "content_type", "referrer", "link_text",
+            "depth", "redirect_to", "warc_file", "warc_offset", "record_id", "robots", "partial", "screenshot")}}
         entry["title"] = None
         if is_html(p) and p.get("status") == 200 and (warc_dir / p["warc_file"]).exists():
             try:

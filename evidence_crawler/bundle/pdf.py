@@ -1,4 +1,7 @@
-"""Print the HTML report to PDF with headless Chromium (Debian's ``chromium``).
+"""Print the HTML report to PDF with headless Chromium (Debian's ``chromium``), through Playwright's
+``page.pdf`` so every page carries the header and footer (case reference, "page X of Y", the first 16
+hex of the sha256 of ``evidence/manifest.json``). :func:`print_pdf` returns the PDF's bytes, so a
+signing step can wrap it.
 
 Chromium runs offline on a ``file://`` copy of the report: no network (background networking,
 component updates and sync off; the report has no remote resources and a CSP without scripts), a
@@ -11,9 +14,11 @@ sandbox cannot start; the input is our own escaped HTML.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import tempfile
 from pathlib import Path
+
+from markupsafe import escape
+
+from evidence_crawler.browser.locate import LAUNCH_ARGS, _unwrapped
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser")
 TIMEOUT_S = 120  # a report of a few hundred KiB prints in seconds; this is the floor
@@ -44,18 +49,41 @@ def chromium_command(chromium: str, profile: Path) -> list[str]:
             "--disable-default-apps", "--mute-audio", f"--user-data-dir={profile}"]
 
 
-def html_to_pdf(html_path: Path, pdf_path: Path, chromium: str) -> None:
-    """Print ``html_path`` (images next to it resolve relatively) to ``pdf_path``."""
-    timeout = print_timeout(html_path.stat().st_size)
-    with tempfile.TemporaryDirectory(prefix="evidence-chromium-") as profile:
-        cmd = chromium_command(chromium, Path(profile)) + [
-            "--no-pdf-header-footer", f"--print-to-pdf={pdf_path}", html_path.absolute().as_uri()]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
-            raise PdfError(f"Chromium did not print the report within {timeout:.0f}s") from None
-        except OSError as exc:
-            raise PdfError(f"Chromium could not start: {exc}") from None
-    if proc.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
-        tail = proc.stderr.decode(errors="replace").strip().splitlines()[-3:]
-        raise PdfError(f"Chromium failed to print the report (exit {proc.returncode}): {' | '.join(tail)}")
+MARGIN = {"top": "16mm", "bottom": "14mm", "left": "12mm", "right": "12mm"}
+_BAND = ('<div style="font: 7.5pt \'DejaVu Sans\', sans-serif; color: #444; width: 100%; margin: 0 12mm; '
+         'display: flex; justify-content: space-between;">{left}<span>{right}</span></div>')
+
+
+def bands(case_ref: str, manifest_sha256: str, page_word: str, of_word: str, digest_word: str) -> tuple[str, str]:
+    """Chromium's header and footer templates (``pageNumber``/``totalPages`` are filled in per page)."""
+    header = _BAND.format(left=f"<span>{escape(case_ref or '—')}</span>",
+                          right=f"{escape(digest_word)} {escape(manifest_sha256[:16])}")
+    footer = _BAND.format(left=f"<span>{escape(case_ref or '—')}</span>", right=(
+        f'{escape(page_word)} <span class="pageNumber"></span> {escape(of_word)} <span class="totalPages"></span>'))
+    return header, footer
+
+
+def print_pdf(html_path: Path, chromium: str, header: str, footer: str) -> bytes:
+    """The PDF of ``html_path`` (images next to it resolve relatively), with ``header``/``footer`` on
+    every page (raises PdfError)."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    timeout_ms = print_timeout(html_path.stat().st_size) * 1000
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=_unwrapped(chromium, Path(chromium).name),
+                                         args=list(LAUNCH_ARGS), headless=True, timeout=60_000)
+            try:
+                page = browser.new_context(java_script_enabled=False).new_page()
+                page.set_default_timeout(timeout_ms)
+                page.goto(html_path.absolute().as_uri(), wait_until="load", timeout=timeout_ms)
+                pdf = page.pdf(format="A4", print_background=True, display_header_footer=True,
+                               header_template=header, footer_template=footer, margin=MARGIN)
+            finally:
+                browser.close()
+    except PlaywrightError as exc:
+        raise PdfError(f"Chromium failed to print the report: {str(exc).splitlines()[0]}") from None
+    if not pdf.startswith(b"%PDF-"):
+        raise PdfError("Chromium printed something that is not a PDF")
+    return pdf

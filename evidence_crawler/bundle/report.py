@@ -1,4 +1,9 @@
-"""The human-readable report (``evidence/report.html``), English or French, from the bundle's data.
+"""The human-readable report (``evidence/report.html``, printed to ``evidence/report.pdf``), English or
+French, from the bundle's data. It reads as a capture report (procès-verbal de constat) does: a summary
+page, the conditions of the capture as a checklist (``checklist.py``), the exhibits in navigation order
+with their screenshots and hyperlink paths (``exhibitset.py``), the offers (``offertable.py``), then
+integrity, verification and custody; the full page list and offers are annexes as CSV files
+(``annexes.py``), cited by sha256.
 
 Jinja2 with autoescaping on: titles, URLs, prices and every other page-derived string are data and
 render as text, never as markup; each goes through the ``shop`` filter (``bundle/shoptext.py``: cut at a
@@ -12,14 +17,17 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from evidence_crawler.bundle import evidence as ev
+from evidence_crawler.bundle.checklist import checklist
 from evidence_crawler.bundle.findings import strings as findings_strings
 from evidence_crawler.bundle.hubreport import hub_sections
+from evidence_crawler.bundle.offertable import offer_groups, price_ranges, products
 from evidence_crawler.bundle.package import WaczWriter
-from evidence_crawler.bundle.pdf import html_to_pdf
+from evidence_crawler.bundle.pdf import bands, print_pdf
 from evidence_crawler.bundle.sealed import ExportedCapture
 from evidence_crawler.bundle.shoptext import shop_filter
 from evidence_crawler.bundle.strings import strings
@@ -32,52 +40,49 @@ _env.filters["shop"] = shop_filter
 _env.filters["kind"] = kind_label
 
 
-def offer_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per offer of each product item (duplicates skipped): item, format, price, amount, currency."""
-    rows = []
-    for item in items:
-        if item.get("kind", "product") != "product" or item.get("duplicate_of"):
-            continue
-        fields = item.get("fields") or {}
-        title = fields.get("title") or fields.get("name") or item.get("key") or item["url"]
-        for offer in item.get("offers") or []:
-            rows.append({"title": title, "url": item["url"], "format": offer.get("format", ""),
-                         "price": offer.get("price", ""), "amount": offer.get("amount") or "",
-                         "currency": offer.get("currency") or ""})
-    return rows
-
-
 def p2p_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"name": i["fields"].get("name") or i["key"], "size": i["fields"].get("size") or "",
              "hash": f"{i['fields'].get('hash_type', '')}:{i['fields'].get('hash', '')}", "url": i["url"]}
             for i in items if i.get("kind") == "p2p" and not i.get("duplicate_of")]
 
 
+def summary(context: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Page one: sites, period, what was found, integrity."""
+    caps = context["captures"]
+    sites = sorted({urlsplit(u).netloc for c in caps for u in c["start_urls"]})
+    return {"sites": sites, "start": min(c["started_at"] for c in caps), "end": max(c["finished_at"] for c in caps),
+            "operators": sorted({c["environment"].get("operator") or "" for c in caps} - {""}),
+            "items": len(products(items)), "offers": sum(len(i.get("offers") or []) for i in products(items)),
+            "prices": price_ranges(items), "p2p": len(p2p_rows(items)),
+            "hubs": sum(1 for i in items if i.get("kind") == "p2p_hub"),
+            "works": sum(len(h["rows"]) for f in context.get("findings") or [] for h in f["holders"])}
+
+
 def render_report(lang: str, context: dict[str, Any]) -> bytes:
     """``context``: case, created, exporter, software, captures (with pages, environment), items,
-    tokens, tsa_failures, timestamped, fingerprint, manifest_sha256, custody, items_only."""
+    tokens, tsa_failures, timestamped, fingerprint, manifest_sha256, custody, items_only, exhibits, annexes."""
     items = context.pop("items")
     context.setdefault("findings", [])
-    html = _env.get_template("report.html.j2").render(lang=lang, t=strings(lang), offers=offer_rows(items),
-                                                      p2p=p2p_rows(items), p2p_hub=hub_sections(items, lang),
-                                                      tf=findings_strings(lang), **context)
+    context.setdefault("exhibits", [])
+    context.setdefault("annexes", [])
+    for c in context["captures"]:
+        c["checklist"] = checklist(c, lang)
+    first = summary(context, items)
+    html = _env.get_template("report.html.j2").render(
+        lang=lang, t=strings(lang), offer_groups=offer_groups(items, set(first["sites"])), p2p=p2p_rows(items),
+        p2p_hub=hub_sections(items, lang), tf=findings_strings(lang), summary=first, **context)
     return html.encode()
 
 
-def report_capture(exported: ExportedCapture, root: Path) -> dict[str, Any]:
-    """What the report shows of one capture; ``pages`` get ``screenshot_src`` (relative to the report)."""
-    cap, m, summary = exported.sealed, exported.sealed.manifest, exported.summary
-    shots = {a.name: a.member for a in summary.artifacts if a.role == "screenshot"}
-    pages = [{**e, "screenshot_src": shots[e["screenshot"]].removeprefix("evidence/")
-              if e.get("screenshot") in shots else None} for e in exported.entries]
+def report_capture(exported: ExportedCapture) -> dict[str, Any]:
+    """What the report shows of one capture (its pages are in the exhibits and in ``evidence/pages.csv``)."""
+    cap, m = exported.sealed, exported.sealed.manifest
     return {"id": cap.id, "profile": m.profile.name, "start_urls": m.profile.start_urls,
             "started_at": m.started_at, "finished_at": m.finished_at, "finish_reason": m.finish_reason,
             "counts": m.counts.model_dump(), "errors": ErrorTally.of(exported.errors),
-            "manifest_sha256": summary.manifest.sha256,
+            "manifest_sha256": exported.summary.manifest.sha256,
             "sealed_seq": cap.sealed.seq, "sealed_hash": cap.sealed.hash, **seal_anchor(exported),
-            "environment": m.environment.model_dump(mode="json"), "settings": m.settings, "pages": pages,
-            "artifacts": [{**a.model_dump(), "path": root / s.path}
-                          for a, s in zip(summary.artifacts, m.artifacts, strict=True)]}
+            "environment": m.environment.model_dump(mode="json"), "settings": m.settings}
 
 
 def seal_anchor(exported: ExportedCapture) -> dict[str, Any]:
@@ -95,17 +100,22 @@ def seal_anchor(exported: ExportedCapture) -> dict[str, Any]:
     return {"seal_stamp": stamp, "seal_signed": signed[0] if signed else None}
 
 
+def report_pdf(html: bytes, lang: str, context: dict[str, Any], chromium: str, tmp: Path) -> bytes:
+    """The report printed by Chromium, with the exhibit images next to it as they sit in ``evidence/``,
+    and the header/footer on every page (raises PdfError)."""
+    html_path = tmp / "report.html"
+    html_path.write_bytes(html)
+    for ex in context.get("exhibits") or []:
+        if ex.get("image_src") and Path(ex["image_file"]) != tmp / ex["image_src"]:
+            shutil.copyfile(ex["image_file"], tmp / ex["image_src"])
+    t = strings(lang)
+    header, footer = bands(context["case"].get("reference") or "", context["manifest_sha256"], t["page"], t["of"],
+                           t["manifest_digest"])
+    return print_pdf(html_path, chromium, header, footer)
+
+
 def add_report(w: WaczWriter, lang: str, context: dict[str, Any], chromium: str, tmp: Path) -> None:
-    """``evidence/report.html``, then the same printed to ``evidence/report.pdf`` by Chromium, with the
-    thumbnails next to it as they sit in ``evidence/`` (raises PdfError)."""
+    """``evidence/report.html``, then the same printed to ``evidence/report.pdf`` (raises PdfError)."""
     html = render_report(lang, context)
     w.add_bytes(ev.REPORT_HTML, html)
-    html_path, pdf_path = tmp / "report.html", tmp / "report.pdf"
-    html_path.write_bytes(html)
-    for capture in context["captures"]:
-        for page in capture["pages"]:
-            if page["screenshot_src"]:
-                art = next(a for a in capture["artifacts"] if a["member"] == f"evidence/{page['screenshot_src']}")
-                shutil.copyfile(art["path"], tmp / page["screenshot_src"])
-    html_to_pdf(html_path, pdf_path, chromium)
-    w.add_file(ev.REPORT_PDF, pdf_path)
+    w.add_bytes(ev.REPORT_PDF, report_pdf(html, lang, context, chromium, tmp))

@@ -55,6 +55,7 @@ class ExportedCapture:
     entries: list[dict[str, Any]]
     items: list[BundleItem] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)  # errors.jsonl: the report counts them by kind
+    archived: list[dict[str, Any]] = field(default_factory=list)  # every exchange, before --items-only (replay)
 
 
 def sealed_capture(capture_dir: Path, capture_id: str, events: list[CustodyEvent]) -> SealedCapture:
@@ -136,6 +137,7 @@ def add_capture(w: WaczWriter, root: Path, cap: SealedCapture, read_jsonl: ReadJ
     for renders in m.of_role("renders")[:1]:
         link_screenshots(read_jsonl(root / renders.path), entries)
     items = [BundleItem(capture_id=cap.id, **i) for i in read_jsonl(root / by_name["items.jsonl"].path)]
+    archived = entries
     entries, items = select(entries, items, regex)
     summary = BundleCapture(
         capture_id=cap.id, profile=m.profile, started_at=m.started_at, finished_at=m.finished_at,
@@ -144,4 +146,4 @@ def add_capture(w: WaczWriter, root: Path, cap: SealedCapture, read_jsonl: ReadJ
         sealed_event={"seq": cap.sealed.seq, "hash": cap.sealed.hash}, artifacts=arts,
         pages_in_report=len(entries), seal_anchor=_add_anchor(w, cap))
     errors = list(read_jsonl(root / by_name["errors.jsonl"].path)) if "errors.jsonl" in by_name else []
-    return ExportedCapture(cap, summary, entries, items, errors)
+    return ExportedCapture(cap, summary, entries, items, errors, archived)

@@ -11,6 +11,82 @@ STRINGS: dict[str, dict[str, str]] = {
     "exported_by": {"en": "Exported by", "fr": "Exporté par"},
     "software": {"en": "Software", "fr": "Logiciel"},
     "summary": {"en": "Summary", "fr": "Synthèse"},
+    "page": {"en": "page", "fr": "page"}, "of": {"en": "of", "fr": "sur"},
+    "manifest_digest": {"en": "manifest.json sha256", "fr": "sha256 de manifest.json"},
+    "summary_intro": {"en": "This report sets out what an automated capture recorded of the site(s) below: the "
+                            "conditions of the capture, the pages shown as exhibits with their screenshots and the "
+                            "links followed to reach them, the offers found, and how every file can be verified.",
+                      "fr": "Le présent rapport expose ce qu'une capture automatisée a enregistré du ou des sites "
+                            "ci-dessous : les conditions de la capture, les pages produites en pièces avec leur "
+                            "capture d'écran et les liens suivis pour y parvenir, les offres relevées, et la manière "
+                            "de vérifier chaque fichier. Il est établi par l'outil et son opérateur ; il ne constitue "
+                            "pas un procès-verbal de commissaire de justice."},
+    "sites": {"en": "Site(s) captured", "fr": "Site(s) capturé(s)"},
+    "period": {"en": "Period captured (UTC)", "fr": "Période de capture (UTC)"},
+    "period_value": {"en": "from {start} to {end}", "fr": "du {start} au {end}"},
+    "found": {"en": "What was found", "fr": "Constatations"},
+    "found_items": {"en": "{items} items offered, {offers} offers", "fr": "{items} articles proposés, {offers} offres"},
+    "found_prices": {"en": "prices in {currency}: {low} to {high} ({offers} offers)",
+                     "fr": "prix en {currency} : de {low} à {high} ({offers} offres)"},
+    "found_p2p": {"en": "{n} peer-to-peer links", "fr": "{n} liens pair-à-pair"},
+    "found_hubs": {"en": "{n} peer-to-peer hub(s) surveyed", "fr": "{n} hub(s) pair-à-pair relevé(s)"},
+    "found_works": {"en": "{n} works of the repertoire matched", "fr": "{n} œuvres du répertoire rapprochées"},
+    "integrity": {"en": "Integrity", "fr": "Intégrité"},
+    "integrity_line": {"en": "evidence/manifest.json (sha256 {sha256}) lists the hash of every file of the bundle; "
+                             "it is signed by the key {fingerprint}.",
+                       "fr": "evidence/manifest.json (sha256 {sha256}) liste l'empreinte de chaque fichier du lot ; "
+                             "il est signé par la clé {fingerprint}."},
+    "ts_line": {"en": "Timestamped {gen_time} (UTC) by {tsa}.", "fr": "Horodaté le {gen_time} (UTC) par {tsa}."},
+    "verify_one": {"en": "To verify: evidence-crawler verify case.wacz --tsa-ca tsa-ca.pem, or by hand with "
+                         "standard tools (evidence/VERIFY.txt).",
+                   "fr": "Pour vérifier : evidence-crawler verify case.wacz --tsa-ca tsa-ca.pem, ou à la main avec "
+                         "des outils courants (evidence/VERIFY.txt)."},
+    "conditions": {"en": "Conditions of the capture", "fr": "Conditions de la capture"},
+    "conditions_intro": {"en": "Each line states a fact the capturing machine recorded in the capture's sealed "
+                               "manifest, and how it was established. \"not recorded\" means the manifest holds no "
+                               "such fact; nothing on this page is added at export.",
+                         "fr": "Chaque ligne reprend un élément que la machine de capture a consigné dans le "
+                               "manifeste scellé de la capture, et la manière dont il a été établi. « non "
+                               "enregistré » signifie que le manifeste ne contient pas cet élément ; rien n'est "
+                               "ajouté lors de l'export."},
+    "check_item": {"en": "Item", "fr": "Élément"}, "check_value": {"en": "Recorded value", "fr": "Valeur enregistrée"},
+    "check_how": {"en": "How established", "fr": "Mode d'établissement"},
+    "exhibits": {"en": "Exhibits", "fr": "Pièces"},
+    "exhibits_intro": {"en": "The pages that matter, in the order they were visited, each with its screenshot, the "
+                             "time the request was sent, the answer's status, the server's address, the sha256 of the "
+                             "bytes received, and the links followed from the start page to reach it.",
+                       "fr": "Les pages utiles, dans l'ordre de leur visite, chacune avec sa capture d'écran, l'heure "
+                             "d'envoi de la requête, le statut de la réponse, l'adresse du serveur, le sha256 des "
+                             "octets reçus, et les liens suivis depuis la page de départ pour y parvenir."},
+    "exhibit": {"en": "Exhibit", "fr": "Pièce"},
+    "ex_path": {"en": "Hyperlink path from the start page", "fr": "Chemin de liens depuis la page de départ"},
+    "ex_start": {"en": "start page", "fr": "page de départ"},
+    "ex_link": {"en": "link followed", "fr": "lien suivi"},
+    "ex_no_link_text": {"en": "link text not recorded", "fr": "texte du lien non enregistré"},
+    "ex_shot_capture": {"en": "screenshot taken by the browser at capture",
+                        "fr": "capture d'écran prise par le navigateur lors de la capture"},
+    "ex_shot_archive": {"en": "rendered from the archive at export, {time} (archived bytes only, scripts off)",
+                        "fr": "rendu à partir de l'archive lors de l'export, {time} (octets archivés uniquement, "
+                              "scripts désactivés)"},
+    "ex_shot_none": {"en": "no screenshot: the page could not be drawn from the archive",
+                     "fr": "pas de capture d'écran : la page n'a pu être rendue à partir de l'archive"},
+    "ex_sha": {"en": "sha256 of the bytes received", "fr": "sha256 des octets reçus"},
+    "ex_shot_file": {"en": "Screenshot file (sha256)", "fr": "Fichier de la capture d'écran (sha256)"},
+    "no_exhibits": {"en": "No HTML page was selected as an exhibit.",
+                    "fr": "Aucune page HTML n'a été retenue en pièce."},
+    "offers_intro": {"en": "One row per item, a column per format: the price as shown on the site, and the amount "
+                           "read from it. Every offer is also in evidence/offers.csv.",
+                     "fr": "Une ligne par article, une colonne par format : le prix tel qu'affiché sur le site, et le "
+                           "montant lu. Chaque offre figure aussi dans evidence/offers.csv."},
+    "artist": {"en": "Artist", "fr": "Artiste"}, "no_artist": {"en": "(no artist)", "fr": "(sans artiste)"},
+    "offers_cell": {"en": "Offers", "fr": "Offres"},
+    "annexes": {"en": "Annexes (files)", "fr": "Annexes (fichiers)"},
+    "annexes_intro": {"en": "The full list of recorded exchanges and of offers are files of the bundle (CSV, UTF-8), "
+                            "identified by their sha256:",
+                      "fr": "La liste complète des échanges enregistrés et des offres figure dans des fichiers du lot "
+                            "(CSV, UTF-8), identifiés par leur sha256 :"},
+    "file": {"en": "File", "fr": "Fichier"}, "bytes": {"en": "Bytes", "fr": "Octets"},
+    "integrity_section": {"en": "Integrity and verification", "fr": "Intégrité et vérification"},
     "no_ts_title": {"en": "NOT TIMESTAMPED", "fr": "SANS HORODATAGE"},
     "no_ts_body": {"en": "This bundle was exported with --no-timestamp. No trusted time-stamping authority "
                            "attests when it existed; only the operator's own signature and the capture times "

@@ -35,6 +35,11 @@ def export(ctx: typer.Context,
            repertoire: Annotated[str | None, typer.Option("--repertoire", metavar="NAME", help="add each capture's "
                                                           "findings against this repertoire (evidence/findings.json, "
                                                           "the catalogue file, a report section)")] = None,
+           exhibit: Annotated[list[str] | None, typer.Option("--exhibit", metavar="URL_REGEX", help="show the pages "
+                                                             "whose URL matches as exhibits (RE2, repeatable); "
+                                                             "default: chosen automatically")] = None,
+           max_exhibits: Annotated[int, typer.Option("--max-exhibits", metavar="N", help="at most N exhibits in "
+                                                     "the report")] = 20,
            force: Annotated[bool, typer.Option("--force", help="replace the output file if it exists (the old "
                                                "file stays until the new bundle is complete)")] = False,
            no_timestamp: Annotated[bool, typer.Option("--no-timestamp", help="export without an RFC 3161 token "
@@ -47,7 +52,7 @@ def export(ctx: typer.Context,
     config = context.config_with(store=context.store_root)
     req = ExportRequest(capture_ids=list(capture_ids), output=output.absolute(), case_ref=case_ref, title=title,
                         lang=lang, items_only=items_only, timestamp=not no_timestamp, diff=diff,
-                        force=force, repertoire=repertoire)
+                        force=force, repertoire=repertoire, exhibits=list(exhibit or []), max_exhibits=max_exhibits)
     try:
         result = export_bundle(config, context.store, req)
     except ExportUnusable as exc:

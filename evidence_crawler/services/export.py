@@ -29,6 +29,9 @@ from typing import Any
 
 from evidence_crawler import __version__
 from evidence_crawler.bundle import evidence as ev
+from evidence_crawler.bundle.annexes import add_annexes
+from evidence_crawler.bundle.exhibits import DEFAULT_MAX_EXHIBITS
+from evidence_crawler.bundle.exhibitset import add_exhibit_shots, choose_exhibits
 from evidence_crawler.bundle.findings import FindingsEntry, add_findings, report_findings
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pages import pages_jsonl
@@ -44,6 +47,7 @@ from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.hashing import digest_file
 from evidence_crawler.models import CustodyEvent, EventKind
+from evidence_crawler.profile import compile_linear
 from evidence_crawler.redact import redact_text, redact_url
 from evidence_crawler.services.captures import require_sealed
 from evidence_crawler.services.diff import DiffUnusable, diff_captures
@@ -77,6 +81,8 @@ class ExportRequest:
     diff: bool = False  # include evidence/diff.json + a report section: first capture vs last
     force: bool = False  # replace an existing file at ``output`` (atomically, once the new bundle is complete)
     repertoire: str | None = None  # include each capture's findings against this repertoire (latest version)
+    exhibits: list[str] = field(default_factory=list)  # --exhibit URL_REGEX (RE2); empty: chosen automatically
+    max_exhibits: int = DEFAULT_MAX_EXHIBITS
     notes: list[str] = field(default_factory=list)
 
 
@@ -127,6 +133,15 @@ def _key(config: EvidenceConfig, req: ExportRequest) -> SigningKey:
         raise ExportUnusable(str(exc)) from None
 
 
+def _exhibit_patterns(req: ExportRequest) -> list:
+    if req.max_exhibits < 1:
+        raise ExportUnusable(f"--max-exhibits {req.max_exhibits}: give at least 1")
+    try:
+        return [compile_linear(p) for p in req.exhibits]
+    except ValueError as exc:
+        raise ExportUnusable(f"--exhibit: {exc}") from None
+
+
 def _check_request(config: EvidenceConfig, req: ExportRequest) -> re.Pattern | None:
     if req.lang not in LANGS:
         raise ExportUnusable(f"--lang {req.lang}: choose one of {', '.join(LANGS)}")
@@ -150,6 +165,7 @@ def _check_request(config: EvidenceConfig, req: ExportRequest) -> re.Pattern | N
 def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest) -> dict[str, Any]:
     """The steps of the module docstring, in order; nothing is published unless every one succeeds."""
     regex = _check_request(config, req)
+    patterns = _exhibit_patterns(req)
     findings = _findings(store, req)  # before the ledger is read: a match run now is a custody event to export
     ledger = ev.Ledger(CustodyLedger(store.root).path)
     captures = [_load_capture(store, ledger.events, cid) for cid in req.capture_ids]
@@ -176,6 +192,15 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
         w.add_bytes(ev.CUSTODY, custody_lines)
         w.add_bytes(ev.PUBLIC_KEY, key.public_pem)
         ev.add_schemas(w)
+        annexes = add_annexes(w, [e for x in exported for e in x.entries],
+                              [i.model_dump(mode="json") for i in all_items])
+        shown_findings = report_findings(findings)
+        exhibits = choose_exhibits(exported, patterns, req.max_exhibits, {
+            r["url"] for f in shown_findings for h in f["holders"] for r in h["rows"]})
+        try:
+            add_exhibit_shots(w, exhibits, exported, store.root, chromium, Path(tmp))
+        except PdfError as exc:
+            raise ExportFailed(str(exc)) from None
 
         mbytes = ev.bundle_manifest(
             w, created=created, software=SOFTWARE, case={"reference": req.case_ref, "title": req.title,
@@ -209,8 +234,9 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
             "items": [i.model_dump(mode="json", exclude_unset=True) for i in all_items],
             "tsa_failures": failures, "timestamped": bool(tokens), "fingerprint": key.fingerprint,
             "manifest_sha256": digest.hex(), "custody": custody.model_dump(), "items_only": req.items_only,
-            "diff": diff, "findings": report_findings(findings),
-            "captures": [report_capture(x, store.root) for x in exported]}
+            "diff": diff, "findings": shown_findings, "exhibits": exhibits,
+            "annexes": [{"path": a.path, "sha256": a.sha256, "size": a.size} for a in annexes],
+            "captures": [report_capture(x) for x in exported]}
         try:
             add_report(w, req.lang, report_ctx, chromium, Path(tmp))
         except PdfError as exc:
@@ -247,6 +273,7 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
             "timestamp_failures": failures, "timestamped": bool(tokens), "signed": True,
             "key_fingerprint": key.fingerprint, "evidence_manifest_sha256": digest.hex(), "lang": req.lang,
             "items": len(all_items), "items_only": req.items_only, "notes": req.notes,
+            "exhibits": [{"n": ex["n"], "url": ex["url"], "screenshot": ex["shot"]} for ex in exhibits],
             **({"findings": [r.model_dump() for r in findings_refs]} if findings_refs else {})}
 
 

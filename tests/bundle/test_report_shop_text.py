@@ -99,8 +99,8 @@ def test_a_bidi_override_in_a_price_is_shown_and_does_not_reorder_it(bidi_bundle
         try:
             page = browser.new_page()
             page.goto(report.as_uri())
-            text, xs = _x_of_each_char(page, "#offers tr:nth-child(1) td:nth-child(3)")
-            title_cell = page.inner_text("#offers tr:nth-child(1) td:nth-child(1)")
+            text, xs = _x_of_each_char(page, "#offers tr.item td.fmt span.price")
+            title_cell = page.inner_text("#offers tr.item td:nth-child(1)")
         finally:
             browser.close()
     assert text == "⟨U+202E⟩€ 99,21", text
