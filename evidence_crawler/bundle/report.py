@@ -9,6 +9,7 @@ if something slipped through, the browser that opens (or prints) the report woul
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -95,9 +96,11 @@ def seal_anchor(exported: ExportedCapture) -> dict[str, Any]:
     return {"seal_stamp": stamp, "seal_signed": signed[0] if signed else None}
 
 
-def add_report(w: WaczWriter, lang: str, context: dict[str, Any], chromium: str, tmp: Path) -> None:
+def add_report(w: WaczWriter, lang: str, context: dict[str, Any], chromium: str, tmp: Path,
+               finish_pdf: Callable[[Path], Path] | None = None) -> None:
     """``evidence/report.html``, then the same printed to ``evidence/report.pdf`` by Chromium, with the
-    thumbnails next to it as they sit in ``evidence/`` (raises PdfError)."""
+    thumbnails next to it as they sit in ``evidence/`` (raises PdfError); ``finish_pdf`` (the PAdES
+    signature, ``bundle/pdfsign.py``) turns each printed PDF into the file the bundle holds."""
     html = render_report(lang, context)
     w.add_bytes(ev.REPORT_HTML, html)
     html_path, pdf_path = tmp / "report.html", tmp / "report.pdf"
@@ -108,4 +111,4 @@ def add_report(w: WaczWriter, lang: str, context: dict[str, Any], chromium: str,
                 art = next(a for a in capture["artifacts"] if a["member"] == f"evidence/{page['screenshot_src']}")
                 shutil.copyfile(art["path"], tmp / page["screenshot_src"])
     html_to_pdf(html_path, pdf_path, chromium)
-    w.add_file(ev.REPORT_PDF, pdf_path)
+    w.add_file(ev.REPORT_PDF, finish_pdf(pdf_path) if finish_pdf else pdf_path)
