@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import zipfile
 from pathlib import Path
@@ -14,7 +15,7 @@ from asn1crypto import cms
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from tests.bundle.conftest import corrupt, export
+from tests.bundle.conftest import corrupt, export, unzip
 from tests.bundle.pdfcerts import make_chain, write_pem
 
 pytestmark = pytest.mark.slow  # each export prints a PDF with Chromium
@@ -56,6 +57,13 @@ def test_pdfsig_says_valid_with_signing_time_and_the_timestamp_verifies(bundle_e
     check = subprocess.run(["openssl", "ts", "-verify", "-token_in", "-in", "token.der", "-data", "signature.bin",
                             "-CAfile", str(tsa.ca_path)], capture_output=True, text=True, cwd=tmp_path)
     assert "Verification: OK" in check.stdout, check.stdout + check.stderr
+
+
+def test_the_pdfsig_step_of_verify_txt_passes_as_written(bundle_fr, tmp_path):
+    root = unzip(bundle_fr, tmp_path / "case")
+    [cmd] = re.findall(r"^\s+(pdfsig .*)$", (root / "evidence" / "VERIFY.txt").read_text(), re.M)
+    out = subprocess.run(cmd.split(), cwd=root, capture_output=True, text=True, timeout=60)
+    assert "Signature is Valid." in out.stdout and "Total document signed" in out.stdout, out
 
 
 def test_verify_checks_the_pdf_signature_against_the_declared_certificate(bundle_en, sealed, tsa):
