@@ -219,7 +219,7 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
             "items": [i.model_dump(mode="json", exclude_unset=True) for i in all_items],
             "tsa_failures": failures, "timestamped": bool(tokens), "fingerprint": key.fingerprint,
             "manifest_sha256": digest.hex(), "custody": custody.model_dump(), "items_only": req.items_only,
-            "diff": diff, "findings": report_findings(findings),
+            "diff": diff, "findings": report_findings(findings), "pdf_signer": signing.manifest_ref(),
             "captures": [report_capture(x, store.root) for x in exported]}
         try:
             add_report(w, req.lang, report_ctx, chromium, Path(tmp), signing)

@@ -139,6 +139,8 @@ def test_no_timestamp_signs_b_b_and_verify_says_so(sealed, tmp_path):
     out = tmp_path / "unstamped.wacz"
     export(cli, cid, out, None, "--no-timestamp")
     assert manifest(out)["pdf_signer"]["pades"] == "B-B"
+    with zipfile.ZipFile(out) as z:
+        assert "PAdES B-B" in z.read("evidence/report.html").decode()
     assert "Signature is Valid." in pdfsig(extract(out, tmp_path))
     result = cli.json("verify", str(out), "--json")
     assert result["valid"] and result["pdf_signatures"][0]["level"] == "B-B"
