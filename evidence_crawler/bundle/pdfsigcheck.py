@@ -19,6 +19,7 @@ found (level B-B/B-T/B-LT, signer, signing and timestamp times).
 from __future__ import annotations
 
 import io
+import json
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -119,11 +120,21 @@ def check_one(name: str, data: bytes, declared: dict, chain_pem: bytes, tsa_ca: 
     return problems, warnings, info
 
 
-def check_pdf_signatures(z, manifest: dict, tokens: list[dict], tsa_ca: Path | None,
+def check_pdf_signatures(z, manifest_bytes: bytes | None, tokens: list[dict], tsa_ca: Path | None,
                          problems: list[str], warnings: list[str], info: dict[str, Any]) -> int:
-    """The call site of ``verify``: each report PDF in the zip ``z`` (``members``, ``open``); how many."""
+    """The call site of ``verify``: each report PDF in the zip ``z`` (``members``, ``open``); how many.
+    An unreadable manifest is named by the manifest check; then the PDFs are not checked here."""
+    try:
+        manifest = json.loads(manifest_bytes or b"")
+    except ValueError:
+        return 0
+    if not isinstance(manifest, dict):
+        return 0
     declared = manifest.get("pdf_signer")
     pdfs = report_pdfs(list(z.members))
+    if declared is not None and not isinstance(declared, dict):
+        problems.append("evidence/manifest.json: pdf_signer is not an object")
+        return 0
     if not declared:
         if pdfs:
             warnings.append(f"{', '.join(pdfs)}: not signed (bundle made before report PDFs were signed)")

@@ -378,7 +378,7 @@ def verify_bundle(path: Path, tsa_ca: Path | None = None) -> BundleReport:
         _scan_all(b)
         _check_package(b)
         manifest = _check_manifest(b, tsa_ca)
-        report.count("pdf_signatures", check_pdf_signatures(z, b.json(ev.MANIFEST) or {}, report.info.get(
+        report.count("pdf_signatures", check_pdf_signatures(z, b.doc(ev.MANIFEST), report.info.get(
             "timestamps") or [], tsa_ca, report.problems, report.warnings, report.info))
         if manifest is not None:
             events = _check_custody(b, manifest)

@@ -204,3 +204,40 @@ def test_certificate_of_another_key_is_refused_not_replaced(tmp_path):
     with pytest.raises(SigningKeyError, match="not for the key"):
         operator_signer(key, "x", "", [])
     assert path.read_bytes() == before
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_bundle_level_check_old_bundles_warn_and_missing_signer_chain_is_named(operator, printed, tmp_path, tsa):
+    import json
+
+    from evidence_crawler.bundle.pdfsigcheck import check_pdf_signatures
+    from evidence_crawler.bundle.safezip import SafeZip
+
+    out = tmp_path / "signed.pdf"
+    sign_pdf(printed, out, operator, [tsa.url])
+    ref = {"certificate": "evidence/pdf-signer.pem", "sha256": operator.cert_sha256}
+    cases = {
+        "old": ({"evidence/report.pdf": printed.read_bytes()}, {}),
+        "no-chain": ({"evidence/report.pdf": out.read_bytes()}, {"pdf_signer": ref}),
+        "good": ({"evidence/report.pdf": out.read_bytes(), "evidence/pdf-signer.pem": operator.chain_pem},
+                 {"pdf_signer": ref}),
+        "no-pdf": ({"evidence/pdf-signer.pem": operator.chain_pem}, {"pdf_signer": ref}),
+    }
+    seen = {}
+    for case, (members, manifest) in cases.items():
+        problems, warnings, info = [], [], {}
+        with SafeZip(_zip(tmp_path / f"{case}.zip", {**members, "x.json": b"{}"})) as z:
+            n = check_pdf_signatures(z, json.dumps(manifest).encode(), [], None, problems, warnings, info)
+        seen[case] = (n, problems, warnings)
+    assert seen["old"][0] == 0 and not seen["old"][1] and "not signed" in seen["old"][2][0]
+    assert seen["no-chain"][0] == 0 and "evidence/pdf-signer.pem" in seen["no-chain"][1][0]
+    assert seen["good"] == (1, [], [])
+    assert seen["no-pdf"][1] == ["evidence/report.pdf: missing (the manifest declares a PDF signer)"]
