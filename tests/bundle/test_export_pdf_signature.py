@@ -158,3 +158,21 @@ def test_keys_init_makes_the_certificate_from_operator_and_organisation(tmp_path
     assert Path(cert["path"]).name == "signing-key.cert.pem" and cert["not_after"] > cert["not_before"]
     shown = cli.json("keys", "show", "--json")
     assert shown["certificate"] == cert
+
+
+def test_a_key_without_certificate_gets_one_at_first_export_and_is_kept(sealed, tsa, tmp_path):
+    from evidence_crawler.bundle.sign import create_key
+
+    cli, cid = sealed
+    key = create_key(tmp_path / "old" / "key.pem")  # as `keys init` made keys before certificates existed
+    before = key.path.read_bytes()
+    env = {"EVIDENCE_TSA_URLS": tsa.url, "EVIDENCE_KEY": str(key.path), "EVIDENCE_OPERATOR": "Old Hand"}
+    proc = cli.run("export", cid, "-o", str(tmp_path / "case.wacz"), "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    cert_path = tmp_path / "old" / "key.cert.pem"
+    assert f"created the PDF-signing certificate {cert_path}" in proc.stderr
+    assert key.path.read_bytes() == before
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    assert cert.subject.rfc4514_string() == "CN=Old Hand"
+    assert json.loads(proc.stdout)["pdf_signer"]["sha256"] == hashlib.sha256(
+        cert.public_bytes(serialization.Encoding.DER)).hexdigest()
