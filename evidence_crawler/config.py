@@ -90,6 +90,11 @@ class EvidenceConfig(BaseSettings):
     def _comma_list(cls, v):
         return [u.strip() for u in v.split(",") if u.strip()] if isinstance(v, str) else v
 
+    @field_validator("signing_cert", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, v):
+        return None if isinstance(v, str) and not v.strip() else v
+
     @property
     def key_path(self) -> Path:
         return self.key if self.key is not None else self.default_key_path
