@@ -241,3 +241,14 @@ def test_bundle_level_check_old_bundles_warn_and_missing_signer_chain_is_named(o
     assert seen["no-chain"][0] == 0 and "evidence/pdf-signer.pem" in seen["no-chain"][1][0]
     assert seen["good"] == (1, [], [])
     assert seen["no-pdf"][1] == ["evidence/report.pdf: missing (the manifest declares a PDF signer)"]
+
+
+def test_organisation_chain_without_its_root_is_b_t_and_still_checks(printed, tmp_path, tsa):
+    key, chain = make_chain()
+    signer = load_signing_cert(write_pem(tmp_path / "org.pem", key, chain[:2]))  # leaf + issuing CA, no root
+    out = tmp_path / "signed.pdf"
+    assert sign_pdf(printed, out, signer, [tsa.url]).level == "B-T"
+    assert "Signature is Valid." in pdfsig(out)
+    problems, _, info = check_one("evidence/report.pdf", out.read_bytes(), declared(signer), signer.chain_pem,
+                                  tsa.ca_path, [], False)
+    assert problems == [] and info["level"] == "B-T"
