@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_USER_AGENT = "evidence-crawler/{version} (+evidence capture; contact: operator)"
@@ -74,6 +74,11 @@ class EvidenceConfig(BaseSettings):
     # evidence bundles (export): signing key and RFC 3161 time-stamping authorities
     key: Path | None = Field(None, description="ECDSA P-256 signing key (PEM, 0600); "
                                                "default <store>/keys/signing-key.pem")
+    organisation: str = Field("", description="the operator's organisation: O of the PDF-signing certificate")
+    signing_cert: Path | None = Field(None, description="the organisation's certificate chain and key for signing "
+                                                        "report.pdf (PEM or PKCS#12); default: the operator key's "
+                                                        "self-signed certificate")
+    signing_cert_password: SecretStr = Field(SecretStr(""), description="password of EVIDENCE_SIGNING_CERT")
     tsa_urls: Annotated[list[str], NoDecode] = Field(default_factory=list,
                                                      description="RFC 3161 TSAs, comma-separated; each token kept")
     tsa_timeout_s: float = 30.0
@@ -93,6 +98,11 @@ class EvidenceConfig(BaseSettings):
     @classmethod
     def _comma_list(cls, v):
         return [u.strip() for u in v.split(",") if u.strip()] if isinstance(v, str) else v
+
+    @field_validator("signing_cert", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, v):
+        return None if isinstance(v, str) and not v.strip() else v
 
     @property
     def key_path(self) -> Path:

@@ -10,6 +10,7 @@ Layout of a bundle (every path is one folder deep, as WACZ validators require)::
     evidence/<capture>.<artifact>         its other sealed artifacts (pages, items, errors, profile, ...)
     evidence/custody.jsonl                the custody ledger lines of these captures, byte for byte
     evidence/public-key.pem               the operator's public key
+    evidence/pdf-signer.pem               the certificate (and chain) that signs report.pdf (PAdES)
     evidence/<name>.schema.json           JSON Schema of each kind of JSON file above (``evidence-crawler schema``)
     evidence/manifest.json                this file's output: captures, environments, items, every hash
     evidence/manifest.sig                 ECDSA P-256/SHA-256 signature (DER) of manifest.json

@@ -14,6 +14,7 @@ if something slipped through, the browser that opens (or prints) the report woul
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -114,8 +115,17 @@ def report_pdf(html: bytes, lang: str, context: dict[str, Any], chromium: str, t
     return print_pdf(html_path, chromium, header, footer)
 
 
-def add_report(w: WaczWriter, lang: str, context: dict[str, Any], chromium: str, tmp: Path) -> None:
-    """``evidence/report.html``, then the same printed to ``evidence/report.pdf`` (raises PdfError)."""
+def add_report(w: WaczWriter, lang: str, context: dict[str, Any], chromium: str, tmp: Path,
+               finish_pdf: Callable[[Path], Path] | None = None) -> None:
+    """``evidence/report.html``, then the same printed to ``evidence/report.pdf`` (raises PdfError);
+    ``finish_pdf`` (the PAdES signature, ``bundle/pdfsign.py``) turns the printed PDF into the file the
+    bundle holds."""
     html = render_report(lang, context)
     w.add_bytes(ev.REPORT_HTML, html)
-    w.add_bytes(ev.REPORT_PDF, report_pdf(html, lang, context, chromium, tmp))
+    pdf = report_pdf(html, lang, context, chromium, tmp)
+    if finish_pdf is None:
+        w.add_bytes(ev.REPORT_PDF, pdf)
+        return
+    printed = tmp / "report.printed.pdf"
+    printed.write_bytes(pdf)
+    w.add_file(ev.REPORT_PDF, finish_pdf(printed))

@@ -90,10 +90,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "no_ts_title": {"en": "NOT TIMESTAMPED", "fr": "SANS HORODATAGE"},
     "no_ts_body": {"en": "This bundle was exported with --no-timestamp. No trusted time-stamping authority "
                            "attests when it existed; only the operator's own signature and the capture times "
-                           "it states remain.",
+                           "it states remain. This PDF's own signature carries no timestamp either (PAdES B-B).",
                    "fr": "Ce lot a été exporté avec --no-timestamp. Aucune autorité d'horodatage de confiance "
                          "n'atteste de la date de son existence ; seules restent la signature de l'opérateur "
-                         "et les heures de capture qu'il déclare."},
+                         "et les heures de capture qu'il déclare. La signature de ce PDF n'est pas non plus "
+                         "horodatée (PAdES B-B)."},
     "timestamps": {"en": "Trusted timestamps (RFC 3161)", "fr": "Horodatages qualifiés (RFC 3161)"},
     "ts_intro": {"en": "Each token is a time-stamping authority's signed statement that the digest below "
                        "existed at the time shown. The digest is the sha256 of evidence/manifest.json, which "

@@ -7,7 +7,8 @@ hashes; each RFC 3161 token (intact, imprint = sha256 of the manifest, chain to 
 given); every WARC record's block and payload digests; each capture's sealed manifest against its
 ``capture_sealed`` custody event and its artifacts against the manifest; the custody lines' hashes
 and links; that every page of pages.jsonl is the response record its WARC holds at that offset; and
-that the items listed are the sealed ones. Exit 0 valid, 1 invalid, 2 unusable input.
+that the items listed are the sealed ones; the PAdES signature of report.pdf (``pdfsigcheck.py``).
+Exit 0 valid, 1 invalid, 2 unusable input.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.findingscheck import check_findings
 from evidence_crawler.bundle.memberscan import MemberScan, scan_member
 from evidence_crawler.bundle.package import DATAPACKAGE, DIGEST, digest_bytes
+from evidence_crawler.bundle.pdfsigcheck import check_pdf_signatures
 from evidence_crawler.bundle.safezip import SafeZip, UnusableBundle
 from evidence_crawler.bundle.sign import fingerprint, verify_signed_data
 from evidence_crawler.bundle.timestamp import check_chain, inspect_token
@@ -376,6 +378,8 @@ def verify_bundle(path: Path, tsa_ca: Path | None = None) -> BundleReport:
         _scan_all(b)
         _check_package(b)
         manifest = _check_manifest(b, tsa_ca)
+        report.count("pdf_signatures", check_pdf_signatures(z, b.doc(ev.MANIFEST), report.info.get(
+            "timestamps") or [], tsa_ca, report.problems, report.warnings, report.info))
         if manifest is not None:
             events = _check_custody(b, manifest)
             _check_captures(b, manifest, events, tsa_ca)

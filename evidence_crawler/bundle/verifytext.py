@@ -23,6 +23,7 @@ COMMANDS = {
     "signature": "openssl dgst -sha256 -verify evidence/public-key.pem -signature evidence/manifest.sig "
                  "evidence/manifest.json",
     "wacz": "wacz validate -f ../case.wacz",
+    "pdfsig": "pdfsig -no-ocsp evidence/report.pdf",
     "verify": "evidence-crawler verify ../case.wacz [--tsa-ca tsa-ca.pem] [--json]",
     "schema_manifest": "check-jsonschema --schemafile evidence/bundle-manifest.schema.json evidence/manifest.json",
     "schema_sealed": "check-jsonschema --schemafile evidence/manifest.schema.json evidence/*.manifest.json",
@@ -92,6 +93,13 @@ Every step below uses standard tools only (unzip, sha256sum, openssl) and works 
      {cmd_schema_custody}
 
    Each must print "ok". This project prints the same schemas: `evidence-crawler schema manifest`.
+
+8. The report's own signature (PAdES, with a timestamp unless --no-timestamp; poppler-utils):
+
+     {cmd_pdfsig}
+
+   It must print "Signature is Valid." and "Total document signed"; the signer's certificate is
+   evidence/pdf-signer.pem, whose sha256 is "pdf_signer" in evidence/manifest.json.
 
 What each file is: evidence/manifest.json lists the captures, their environment statements, the
 items and offers, and the sha256/blake3 of every file; evidence/<capture>.manifest.json is each
@@ -165,6 +173,13 @@ hors ligne.
 
    Chaque commande doit afficher "ok". Ce projet affiche les mêmes schémas :
    `evidence-crawler schema manifest`.
+
+8. La signature du rapport lui-même (PAdES, horodatée sauf --no-timestamp ; poppler-utils) :
+
+     {cmd_pdfsig}
+
+   La commande doit afficher "Signature is Valid." et "Total document signed" ; le certificat du
+   signataire est evidence/pdf-signer.pem, dont le sha256 est « pdf_signer » dans evidence/manifest.json.
 
 Rôle de chaque fichier : evidence/manifest.json liste les captures, leurs déclarations d'environnement,
 les articles et les offres, et le sha256/blake3 de chaque fichier ; evidence/<capture>.manifest.json est

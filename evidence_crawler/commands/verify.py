@@ -40,8 +40,9 @@ def verify(bundle: Annotated[Path, typer.Argument(help="the .wacz bundle")],
         if report.ok:
             ts = ", ".join(f"{t['gen_time']} ({t['tsa_name'] or t['signer']})"
                            for t in report.info.get("timestamps", [])) or "none"
+            pdfs = "".join(f"; {p['path']}: PAdES {p['level']}" for p in report.info.get("pdf_signatures", []))
             Console().print(f"[green]VALID[/] {escape(str(bundle))}: "
                             + ", ".join(f"{v} {k}" for k, v in report.checked.items())
-                            + f"; signed by {report.info.get('key_fingerprint')}; timestamps: {escape(ts)}",
+                            + f"; signed by {report.info.get('key_fingerprint')}; timestamps: {escape(ts)}{pdfs}",
                             highlight=False, soft_wrap=True)
     raise typer.Exit(0 if report.ok else 1)

@@ -17,6 +17,7 @@ from evidence_crawler.models.bundle import (
     DiffSummary,
     MemberDigests,
     MemberRef,
+    PdfSignerRef,
     SealAnchorFile,
     SigningKeyRef,
     TimestampRequest,
@@ -70,6 +71,7 @@ __all__ = [
     "MemberRef", "NavigationPath", "Offer", "Open", "PageRecord", "PageRef", "ProfileRef", "RenderFile", "RenderRecord",
     "SalvagedBy", "SealAnchorFile", "SigningKeyRef", "TimestampRequest", "WorkerEntry",
 ]
+__all__ += ["PdfSignerRef"]
 __all__ += ["FINDINGS_FORMAT", "Findings", "RepertoireVersion", "Work"]
 __all__ += ["BrowserEnvironment", "CleanState", "ClockCheck", "DnsResolvers", "Machine", "PublicIp", "RobotsPolicy",
             "ToolFiles"]

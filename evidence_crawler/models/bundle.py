@@ -126,6 +126,16 @@ class SigningKeyRef(Frozen):
     public_key: str  # member holding the PEM
 
 
+class PdfSignerRef(Frozen):
+    """Who signs ``report.pdf`` (PAdES; ``bundle/pdfsign.py``), declared before the report is written."""
+
+    certificate: str  # member: the signer's certificate, then its chain, PEM
+    sha256: str  # of the signer certificate (DER): verify compares the PDF signature's certificate with it
+    subject: str
+    source: Literal["operator key", "EVIDENCE_SIGNING_CERT"]
+    pades: Literal["B-T", "B-B"]  # B-T (B-LT when both chains are at hand), B-B with --no-timestamp
+
+
 class TimestampRequest(Frozen):
     requested_from: list[str]
     disabled: bool
@@ -144,5 +154,6 @@ class BundleManifest(JsonDocument):
     diff: DiffSummary | None
     findings: list[FindingsRef] = Field(default_factory=list)  # export --repertoire; absent otherwise
     signing_key: SigningKeyRef
+    pdf_signer: PdfSignerRef | None = None  # absent in bundles made before report.pdf was signed
     timestamps: TimestampRequest
     members: dict[str, MemberDigests]  # every member written before this file

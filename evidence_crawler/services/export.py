@@ -9,7 +9,8 @@ The steps, in order (each later one depends on the hashes of the earlier ones):
    each as it is written and comparing it with its sealed hash (``bundle/sealed.py``); add the CDXJ
    index, the page list, the custody lines, the public key and the JSON Schemas of the JSON files;
 4. write ``evidence/manifest.json`` (every hash so far), sign it, timestamp its sha256 at every TSA;
-5. write the report (HTML, then PDF through Chromium), VERIFY.txt and SHA256SUMS;
+5. write the report (HTML, then PDF through Chromium, PAdES-signed: ``services/reportsign.py``), VERIFY.txt
+   and SHA256SUMS;
 6. write ``datapackage.json`` and ``datapackage-digest.json`` (WACZ signature), rename the zip into
    place, and append one ``exported`` custody event per capture with the bundle's sha256 (a store that is
    read-only, e.g. mounted so for an audit, gets a note instead: export only reads the store).
@@ -36,6 +37,8 @@ from evidence_crawler.bundle.findings import FindingsEntry, add_findings, report
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pages import pages_jsonl
 from evidence_crawler.bundle.pdf import PdfError, find_chromium
+from evidence_crawler.bundle.pdfsigcheck import PDF_SIGNER_PEM
+from evidence_crawler.bundle.pdfsign import PdfSignError
 from evidence_crawler.bundle.report import add_report, report_capture
 from evidence_crawler.bundle.sealed import SealedCapture, SealedCopyChanged, add_capture, sealed_capture
 from evidence_crawler.bundle.sign import SigningKey, SigningKeyError, create_key, load_key, signed_data
@@ -53,6 +56,7 @@ from evidence_crawler.services.captures import require_sealed
 from evidence_crawler.services.diff import DiffUnusable, diff_captures
 from evidence_crawler.services.findings import findings_for
 from evidence_crawler.services.repertoire import RepertoireUnusable
+from evidence_crawler.services.reportsign import ReportSigning
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore
 
@@ -174,6 +178,10 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
     except PdfError as exc:
         raise ExportUnusable(str(exc)) from None
     key = _key(config, req)
+    try:
+        signing = ReportSigning(config, key, req.timestamp, req.notes)
+    except (SigningKeyError, OSError) as exc:
+        raise ExportUnusable(str(exc)) from None
     created = iso()
     with WaczWriter(req.output) as w, tempfile.TemporaryDirectory(prefix="evidence-export-") as tmp:
         try:
@@ -191,6 +199,7 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
         custody_lines, custody = ledger.slice(set(req.capture_ids))
         w.add_bytes(ev.CUSTODY, custody_lines)
         w.add_bytes(ev.PUBLIC_KEY, key.public_pem)
+        w.add_bytes(PDF_SIGNER_PEM, signing.signer.chain_pem)
         ev.add_schemas(w)
         annexes = add_annexes(w, [e for x in exported for e in x.entries],
                               [i.model_dump(mode="json") for i in all_items])
@@ -211,6 +220,7 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
                   "unchanged": diff["unchanged"]} if diff else None,
             **({"findings": findings_refs} if findings_refs else {}),
             signing_key={"fingerprint": key.fingerprint, "public_key": ev.PUBLIC_KEY},
+            pdf_signer=signing.manifest_ref(),
             timestamps={"requested_from": [redact_url(u) for u in config.tsa_urls] if req.timestamp else [],
                         "disabled": not req.timestamp,
                         "over": "sha256 of evidence/manifest.json"}).dump_bytes()
@@ -234,12 +244,12 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
             "items": [i.model_dump(mode="json", exclude_unset=True) for i in all_items],
             "tsa_failures": failures, "timestamped": bool(tokens), "fingerprint": key.fingerprint,
             "manifest_sha256": digest.hex(), "custody": custody.model_dump(), "items_only": req.items_only,
-            "diff": diff, "findings": shown_findings, "exhibits": exhibits,
+            "diff": diff, "findings": shown_findings, "exhibits": exhibits, "pdf_signer": signing.manifest_ref(),
             "annexes": [{"path": a.path, "sha256": a.sha256, "size": a.size} for a in annexes],
             "captures": [report_capture(x) for x in exported]}
         try:
-            add_report(w, req.lang, report_ctx, chromium, Path(tmp))
-        except PdfError as exc:
+            add_report(w, req.lang, report_ctx, chromium, Path(tmp), signing)
+        except (PdfError, PdfSignError) as exc:
             raise ExportFailed(str(exc)) from None
         w.add_bytes(ev.VERIFY_TXT, verify_text(
             lang=req.lang, bundle_format=ev.BUNDLE_FORMAT, software=SOFTWARE, created=created,
@@ -272,6 +282,7 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
                 {k: t[k] for k in ("path", "url", "gen_time", "serial")} for t in token_info],
             "timestamp_failures": failures, "timestamped": bool(tokens), "signed": True,
             "key_fingerprint": key.fingerprint, "evidence_manifest_sha256": digest.hex(), "lang": req.lang,
+            **signing.result(),
             "items": len(all_items), "items_only": req.items_only, "notes": req.notes,
             "exhibits": [{"n": ex["n"], "url": ex["url"], "screenshot": ex["shot"]} for ex in exhibits],
             **({"findings": [r.model_dump() for r in findings_refs]} if findings_refs else {})}
