@@ -5,7 +5,8 @@ datapackage.json against its signed digest.
 A document member (``.json``, ``.jsonl``, a token, a key...) is read into memory only after its declared
 size was checked against the listing and only up to a cap: ``MAX_JSON_BYTES`` for ``.json`` and the
 small binary files, ``MAX_LINES_BYTES`` for JSON-lines files. One whose size differs from the listing is
-named as altered and streamed, never loaded; one over its cap is refused (exit 2, the cap in the message):
+named as altered and streamed, never loaded; one that declares more than its cap is refused before
+anything is read (exit 2, the cap in the message), and the reader never asks the zip for more than the cap:
 a highly compressed member is never inflated into memory.
 """
 
@@ -42,14 +43,17 @@ def doc_cap(name: str) -> int | None:
     return MAX_JSON_BYTES if name.endswith(DOC_SUFFIXES) else None
 
 
+def refuse_over_cap(info: ZipInfo, cap: int | None) -> None:
+    if cap is not None and info.file_size > cap:
+        raise UnusableBundle(f"{info.filename}: {info.file_size} bytes once inflated, over the {_mib(cap)} cap "
+                             f"for a document read into memory ({info.compress_size} bytes in the zip): refused")
+
+
 def read_capped(b: Bundle, name: str) -> bytes:
     """A document member whole, refused (exit 2) when it declares more than its cap; the reader never
     asks the zip for more than the cap plus one byte."""
     cap = doc_cap(name) or MAX_JSON_BYTES
-    info = b.z.members[name]
-    if info.file_size > cap:
-        raise UnusableBundle(f"{name}: {info.file_size} bytes once inflated, over the {_mib(cap)} cap for a "
-                             f"document read into memory ({info.compress_size} bytes in the zip): refused")
+    refuse_over_cap(b.z.members[name], cap)
     with b.z.open(name) as fh:
         data = fh.read(cap + 1)
     if len(data) > cap:
@@ -87,8 +91,9 @@ def scan_all(b: Bundle) -> None:
 
 def _scan_one(b: Bundle, name: str, info: ZipInfo, pool: Executor) -> None:
     is_warc = name.startswith("archive/") and name.endswith((".warc.gz", ".warc"))
-    listed = b.listed.get(name)
-    keep = doc_cap(name) is not None and (listed is None or listed.get("bytes") == info.file_size)
+    listed, cap = b.listed.get(name), doc_cap(name)
+    refuse_over_cap(info, cap)  # before the listing: a document this large is not one this tool wrote
+    keep = cap is not None and (listed is None or listed.get("bytes") == info.file_size)
     try:
         if name in b.docs:
             scan = scan_member(_Bytes(b.docs[name]), name, False)
