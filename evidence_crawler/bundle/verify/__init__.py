@@ -39,7 +39,7 @@ def verify_bundle(path: Path, tsa_ca: Path | None = None, *, expect_keys: Iterab
     if tsa_ca is not None and not Path(tsa_ca).is_file():
         raise UnusableBundle(f"--tsa-ca {tsa_ca}: no such file")
     pins = frozenset(parse_fingerprint(k, pin_source or "--expect-key") for k in expect_keys)
-    options = VerifyOptions(tsa_ca=tsa_ca, expect_keys=pins, pin_source=pin_source or "--expect-key",
+    options = VerifyOptions(tsa_ca=tsa_ca, expect_keys=pins, pin_source=pin_source or ("--expect-key" if pins else ""),
                             accept_untimestamped=accept_untimestamped)
     report = BundleReport(str(path))
     with SafeZip(path) as z:

@@ -50,6 +50,7 @@ class Bundle:
         self.docs: dict[str, bytes] = {}
         self.listed: dict[str, dict] = {}  # datapackage.json's resources by path
         self.package: dict | None = None  # datapackage.json, an object (``shape``)
+        self.digest: dict | None = None  # datapackage-digest.json, an object
         self.manifest: BundleManifest | None = None  # evidence/manifest.json, typed
         self.manifest_raw: dict | None = None
         self.manifest_digest = b""  # sha256 of evidence/manifest.json's bytes

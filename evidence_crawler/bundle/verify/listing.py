@@ -22,7 +22,7 @@ from evidence_crawler.bundle.package import DATAPACKAGE, DIGEST, digest_bytes
 from evidence_crawler.bundle.safezip import UnusableBundle
 from evidence_crawler.bundle.sign import fingerprint, verify_signed_data
 from evidence_crawler.bundle.verify.context import Bundle
-from evidence_crawler.bundle.verify.shape import DigestShape, PackageShape, require_shape
+from evidence_crawler.bundle.verify.shape import DigestShape, PackageShape, load_shaped
 
 MAX_JSON_BYTES = 64 << 20  # a .json member (or token, key, signature, text) parsed in memory
 MAX_LINES_BYTES = 512 << 20  # a .jsonl member (pages, items, custody lines of a big capture)
@@ -63,15 +63,11 @@ def read_capped(b: Bundle, name: str) -> bytes:
 
 def read_listing(b: Bundle) -> None:
     """datapackage.json and its digest, before any other member: the listing decides what is read."""
-    for name, shape in ((DATAPACKAGE, PackageShape), (DIGEST, DigestShape)):
-        if name not in b.z.members:
-            continue
-        b.docs[name] = read_capped(b, name)
-        value = b.json(name)
-        if value is not None:
-            require_shape(name, value, shape)
-    package = b.json(DATAPACKAGE)
-    b.package = package
+    for name in (DATAPACKAGE, DIGEST):
+        if name in b.z.members:
+            b.docs[name] = read_capped(b, name)
+    b.package = package = load_shaped(b.docs, DATAPACKAGE, PackageShape, b.report.problems)
+    b.digest = load_shaped(b.docs, DIGEST, DigestShape, b.report.problems)
     names: set[str | None] = set()
     for res in (package or {}).get("resources", []):
         path = res.get("path")
@@ -148,7 +144,7 @@ def check_package(b: Bundle) -> None:
 
 
 def _check_digest(b: Bundle, package: dict | None) -> None:
-    digest = b.json(DIGEST)
+    digest = b.digest
     if digest is None:
         b.problem(f"{DIGEST}: missing or unreadable: the package is not signed")
         return

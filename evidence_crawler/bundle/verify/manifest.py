@@ -8,17 +8,19 @@ import hashlib
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.verify.captures import first_error
 from evidence_crawler.bundle.verify.context import Bundle
-from evidence_crawler.bundle.verify.shape import ManifestShape, require_shape
+from evidence_crawler.bundle.verify.shape import ManifestShape, load_shaped
 from evidence_crawler.bundle.verify.signer import check_manifest_signature
 from evidence_crawler.models import BundleManifest
 
 
 def check_manifest(b: Bundle) -> None:
-    manifest = b.json(ev.MANIFEST)
+    manifest = load_shaped(b.docs, ev.MANIFEST, ManifestShape, b.report.problems)
     if manifest is None:
-        b.problem(f"{ev.MANIFEST}: missing or unreadable")
+        not_read = ev.MANIFEST in b.z.members and ev.MANIFEST not in b.docs
+        b.problem(f"{ev.MANIFEST}: " + ("not read: its size differs from the listing in datapackage.json" if not_read
+                                        else "missing or unreadable") + "; nothing it lists can be checked")
         return
-    b.manifest_raw = manifest = require_shape(ev.MANIFEST, manifest, ManifestShape)
+    b.manifest_raw = manifest
     if manifest.get("format") != ev.BUNDLE_FORMAT:
         b.problem(f"{ev.MANIFEST}: unknown format {manifest.get('format')!r}")
     for path, h in (manifest.get("members") or {}).items():

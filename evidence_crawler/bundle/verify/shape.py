@@ -11,6 +11,7 @@ differs) are reported as such by the checks, not here.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -75,6 +76,20 @@ class ManifestShape(_Lenient):
 def _kind(value: Any) -> str:
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
             float: "a number"}.get(type(value), "null")
+
+
+def load_shaped(docs: dict[str, bytes], name: str, shape: type[_Lenient], problems: list[str]) -> dict | None:
+    """Member ``name`` parsed and shape-checked: None when absent or not JSON (named in ``problems``);
+    UnusableBundle when it is JSON of another shape (``null`` included)."""
+    data = docs.get(name)
+    if data is None:
+        return None
+    try:
+        value = json.loads(data)
+    except ValueError as exc:
+        problems.append(f"{name}: not valid JSON ({exc})")
+        return None
+    return require_shape(name, value, shape)
 
 
 def require_shape(member: str, value: Any, shape: type[_Lenient]) -> dict:
