@@ -133,9 +133,19 @@ def _central(fh: BinaryIO, at: int, cd_size: int, count: int, problems: list[str
     return entries
 
 
-def _descriptor_size(fh: BinaryIO, at: int, entry: Entry) -> int:
-    words = 8 if entry.zip64 else 4
-    return 4 + 2 * words + (4 if _read_at(fh, at, 4) == SIG_DESCRIPTOR else 0)
+def _has_zip64(extra: bytes) -> bool:
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, n = struct.unpack_from("<HH", extra, pos)
+        if tag == 0x0001:
+            return True
+        pos += 4 + n
+    return False
+
+
+def _descriptor_size(fh: BinaryIO, at: int, zip64: bool) -> int:
+    """A data descriptor after a member: [signature] crc, sizes of 8 bytes each for zip64, else 4."""
+    return 4 + 2 * (8 if zip64 else 4) + (4 if _read_at(fh, at, 4) == SIG_DESCRIPTOR else 0)
 
 
 def _walk_locals(fh: BinaryIO, entries: list[Entry], shift: int, cd_start: int, problems: list[str]) -> None:
@@ -163,7 +173,8 @@ def _walk_locals(fh: BinaryIO, entries: list[Entry], shift: int, cd_start: int, 
                             f"{local_name.decode('utf-8', 'replace')!r} (tools would disagree on the file)")
         end = at + LOCAL.size + n + e + entry.compress_size
         if entry.flags & FLAG_DESCRIPTOR:
-            end += _descriptor_size(fh, end, entry)
+            local_extra = _read_at(fh, at + LOCAL.size + n, e)
+            end += _descriptor_size(fh, end, entry.zip64 or _has_zip64(local_extra))
         pos = max(pos, end)
     if entries and pos < cd_start:
         problems.append(f"{cd_start - pos} bytes of unlisted data between the last member and the central "

@@ -14,9 +14,8 @@ import pytest
 
 from evidence_crawler.bundle.sign import create_key
 from evidence_crawler.timeutil import iso
-from tests.bundle.conftest import SHOP_PROFILE, HostileTitleShop, export
+from tests.bundle.conftest import export
 from tests.bundle.forge import forge
-from tests.conftest import Cli
 
 
 def _fingerprint(bundle: Path) -> str:
@@ -141,22 +140,15 @@ def test_genuine_bundle_times_fit(sealed, bundle_en):
 
 
 @pytest.mark.slow
-def test_seal_time_signature_is_pinned_too(tsa, forger_key, tmp_path):
+def test_seal_time_signature_is_pinned_too(anchored, forger_key, tsa, tmp_path):
     """A capture sealed with the operator's key: pinned, it verifies; its seal re-signed by another key fails."""
-    cli = Cli(tmp_path / "store")
-    assert cli.run("keys", "init").returncode == 0
-    profile = tmp_path / "shop.yaml"
-    with HostileTitleShop(items=2) as shop:
-        profile.write_text(SHOP_PROFILE.format(url=shop.base_url), encoding="utf-8")
-        summary = cli.crawl(profile, env={"EVIDENCE_TSA_URLS": tsa.url})
-    bundle = tmp_path / "signed.wacz"
-    result = json.loads(export(cli, summary["capture_id"], bundle, tsa, "--json").stdout)
-    operator = result["key_fingerprint"]
+    cli, stamped, bundle, _ = anchored
+    cid, operator = stamped["capture_id"], _fingerprint(bundle)
     ok = cli.json("verify", str(bundle), "--expect-key", operator, "--json")
-    assert ok["signer_pinned"] is True and ok["seal_anchors"][summary["capture_id"]]["signed_by"] == [operator]
+    assert ok["signer_pinned"] is True and ok["seal_anchors"][cid]["signed_by"] == [operator]
     forged = forge(bundle, tmp_path / "forged.wacz", forger_key, tsa.url)
     report = cli.json("verify", str(forged), "--expect-key", operator, "--json", expect=1)
-    seal = [p for p in report["problems"] if p.startswith(f"capture {summary['capture_id']}: sealed by")]
+    seal = [p for p in report["problems"] if p.startswith(f"capture {cid}: sealed by")]
     assert seal and forger_key.fingerprint in seal[0] and operator in seal[0], report["problems"]
     both = cli.json("verify", str(forged), "--expect-key", operator, "--expect-key", forger_key.fingerprint, "--json")
     assert both["signer_pinned"] is True

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence_crawler.bundle.ziplayout import check_layout
+from evidence_crawler.bundle.ziplayout import ZipLayoutError, check_layout
 
 
 def _rezip(src: Path, dest: Path, extra: list[tuple[zipfile.ZipInfo | str, bytes]] = ()) -> Path:
@@ -127,3 +127,48 @@ def _rezip_plain(dest: Path, entries) -> Path:
         for info, data in entries:
             z.writestr(info, data)
     return dest
+
+
+class _Unseekable(io.RawIOBase):
+    """A write-only stream: zipfile then writes data descriptors after each member."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        self.data += b
+        return len(b)
+
+
+def test_what_other_zip_writers_do_is_accepted(tmp_path, monkeypatch):
+    """zip64 members, data descriptors (zip64 ones too), zip64 end records, an empty zip: all clean."""
+    z64 = tmp_path / "z64.zip"
+    with zipfile.ZipFile(z64, "w") as z:
+        with z.open(zipfile.ZipInfo("a.bin"), "w", force_zip64=True) as f:
+            f.write(b"x" * 1000)
+        z.writestr("b.txt", "hello")
+    stream = _Unseekable()
+    with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as z:
+        with z.open("x.txt", "w") as f:
+            f.write(b"data" * 1000)
+        with z.open(zipfile.ZipInfo("y.bin"), "w", force_zip64=True) as f:
+            f.write(b"q" * 100)
+    described = tmp_path / "described.zip"
+    described.write_bytes(bytes(stream.data))
+    monkeypatch.setattr(zipfile, "ZIP_FILECOUNT_LIMIT", 1)  # zip64 end records from two entries on
+    eocd64 = tmp_path / "eocd64.zip"
+    with zipfile.ZipFile(eocd64, "w") as z:
+        z.writestr("a", "1")
+        z.writestr("b", "2")
+    assert b"PK\x06\x06" in eocd64.read_bytes()
+    empty = tmp_path / "empty.zip"
+    zipfile.ZipFile(empty, "w").close()
+    for path in (z64, described, eocd64, empty):
+        assert check_layout(path) is None, path
+    prepended = tmp_path / "prepended64.zip"
+    prepended.write_bytes(b"junk" + eocd64.read_bytes())
+    with pytest.raises(ZipLayoutError, match="data prepended"):
+        check_layout(prepended)
