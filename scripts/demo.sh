@@ -64,7 +64,10 @@ BUNDLE="$STORE/exports/$ID.wacz"
 $EC --store "$STORE" export "$ID" -o "$BUNDLE" \
   --case-ref "DEMO-$ID" --title "AllOfMP3-style demo shop" --json > "$STORE.last-export.json"
 echo
-$EC verify "$BUNDLE" --tsa-ca "$TSA_DIR/tsa-ca.pem"
+# the demo's own key, pinned (a reader pins the fingerprint the operator gave them apart from the bundle)
+FINGERPRINT=$(.venv/bin/python -c 'import json,sys; print(json.load(open(sys.argv[1]))["key_fingerprint"])' \
+  "$STORE.last-export.json")
+$EC verify "$BUNDLE" --tsa-ca "$TSA_DIR/tsa-ca.pem" --expect-key "$FINGERPRINT"
 .venv/bin/python - "$STORE.last-export.json" "$TSA_DIR/tsa-ca.pem" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))
@@ -73,6 +76,7 @@ print(f"  sha256 {e['sha256']}, {e['size']} bytes, signed by {e['key_fingerprint
 for t in e["timestamps"]:
     print(f"  timestamp {t['gen_time']} from {t['url']} (local demo TSA; its root: {sys.argv[2]})")
 print(f"  report: unzip -p {e['bundle']} evidence/report.pdf > report.pdf   (or evidence/report.html)")
-print(f"  check it: evidence-crawler verify {e['bundle']} --tsa-ca {sys.argv[2]}; steps with standard tools: "
+print(f"  check it: evidence-crawler verify {e['bundle']} --tsa-ca {sys.argv[2]} --expect-key {e['key_fingerprint']}; "
+      "steps with standard tools: "
       f"unzip -p {e['bundle']} evidence/VERIFY.txt")
 PY

@@ -109,5 +109,5 @@ def test_warcio_check_captures_verify_and_bundle_verify_pass(crawled):
     bundle = tmp / "case.wacz"
     proc = cli.run("export", summary["capture_id"], "-o", str(bundle), "--no-timestamp")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    proc = cli.run("verify", str(bundle))
+    proc = cli.run("verify", str(bundle), "--accept-untimestamped")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

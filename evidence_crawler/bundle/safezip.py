@@ -6,16 +6,21 @@ backslashes, drive letters, NUL), duplicate names, symlinks and other non-regula
 members, compression methods other than stored/deflate, more than ``MAX_MEMBERS`` entries, more than
 ``MAX_TOTAL_BYTES`` declared, and zip-bomb ratios (a member that inflates over ``MAX_RATIO`` times
 its compressed size). A member whose bytes overrun its declared size stops at that size and fails its
-CRC, which the caller reports against that member.
+CRC, which the caller reports against that member. The zip's own structure (data prepended or appended,
+comments, directory entries with data or named like members, symlinks made on any system) is walked
+first by :mod:`evidence_crawler.bundle.ziplayout`.
 """
 
 from __future__ import annotations
 
 import re
 import stat
+import struct
 import zipfile
 from pathlib import Path
 from typing import BinaryIO
+
+from evidence_crawler.bundle.ziplayout import ZipLayoutError, check_layout
 
 MAX_MEMBERS = 100_000
 MAX_TOTAL_BYTES = 1 << 40  # 1 TiB declared, uncompressed
@@ -52,6 +57,14 @@ class SafeZip:
             raise UnusableBundle(f"{self.path.name}: not a zip file, or truncated ({exc})") from None
         except (OSError, ValueError, EOFError) as exc:
             raise UnusableBundle(f"{self.path.name}: unreadable zip ({exc})") from None
+        try:
+            check_layout(self.path)
+        except ZipLayoutError as exc:
+            self._zip.close()
+            raise UnusableBundle(f"{self.path.name}: zip structure refused: {exc}") from None
+        except (OSError, struct.error) as exc:
+            self._zip.close()
+            raise UnusableBundle(f"{self.path.name}: unreadable zip structure ({exc})") from None
         infos = self._zip.infolist()
         if len(infos) > MAX_MEMBERS:
             raise UnusableBundle(f"{self.path.name}: {len(infos)} entries (more than {MAX_MEMBERS}): refused")
@@ -64,7 +77,7 @@ class SafeZip:
                 raise UnusableBundle(f"{self.path.name}: unsafe member name {name!r} ({why}): refused (zip-slip)")
             if name in self.members or (name.endswith("/") and name[:-1] in self.members):
                 raise UnusableBundle(f"{self.path.name}: duplicate member name {name!r}: refused")
-            mode = info.external_attr >> 16 if info.create_system == 3 else 0  # Unix mode bits, when present
+            mode = info.external_attr >> 16  # Unix mode bits, whatever create_system claims (16, 2, 5, 30...)
             if info.is_dir():
                 continue
             if stat.S_IFMT(mode) not in (0, stat.S_IFREG):

@@ -24,7 +24,8 @@ COMMANDS = {
                  "evidence/manifest.json",
     "wacz": "wacz validate -f ../case.wacz",
     "pdfsig": "pdfsig -no-ocsp evidence/report.pdf",
-    "verify": "evidence-crawler verify ../case.wacz [--tsa-ca tsa-ca.pem] [--json]",
+    # OPERATOR_FINGERPRINT: the operator's key fingerprint as obtained apart from this bundle (pinning)
+    "verify": "evidence-crawler verify ../case.wacz --expect-key OPERATOR_FINGERPRINT [--tsa-ca tsa-ca.pem] [--json]",
     "schema_manifest": "check-jsonschema --schemafile evidence/bundle-manifest.schema.json evidence/manifest.json",
     "schema_sealed": "check-jsonschema --schemafile evidence/manifest.schema.json evidence/*.manifest.json",
     **{f"schema_{kind}": f"python3 -c '{LINES_CHECK}' evidence/{schema}.schema.json {files}"
@@ -233,4 +234,11 @@ def verify_text(*, lang: str, bundle_format: str, software: str, created: str, c
     return TEMPLATES[lang].format(format=bundle_format, wacz_version="1.1.1", software=software, created=created,
                                   captures=", ".join(captures), fingerprint=fingerprint, timestamp_intro=intro,
                                   timestamp_steps=steps,
-                                  **{f"cmd_{k}": v for k, v in COMMANDS.items()}).encode()
+                                  **{f"cmd_{k}": v for k, v in _commands(timestamped).items()}).encode()
+
+
+def _commands(timestamped: bool) -> dict[str, str]:
+    """``COMMANDS``; an untimestamped bundle's verify command says it accepts one (verify fails it otherwise)."""
+    if timestamped:
+        return COMMANDS
+    return {**COMMANDS, "verify": COMMANDS["verify"].replace("../case.wacz", "../case.wacz --accept-untimestamped")}

@@ -1,11 +1,16 @@
-"""``evidence-crawler verify case.wacz [--json] [--tsa-ca FILE]``: check an evidence bundle offline.
+"""``evidence-crawler verify case.wacz [--json] [--tsa-ca FILE] [--expect-key FP]... [--accept-untimestamped]``:
+check an evidence bundle offline.
 
-Needs neither the store nor Scrapy. Exit codes: 0 valid; 1 invalid, with every failing file, record
-or check named; 2 unusable input (not a zip, truncated, unsafe names, zip bomb, not a bundle).
+Needs neither the store nor Scrapy; of the environment it reads only ``EVIDENCE_TRUSTED_KEYS`` (a file of
+pinned fingerprints). Exit codes: 0 valid; 1 invalid, with every failing file, record or check named (a
+signer that is not a pinned key included); 2 unusable input (not a zip, truncated, unsafe names or zip
+structure, zip bomb, a document of the wrong shape or over its size cap, not a bundle, a bad fingerprint or
+trusted keys file). Without a pinned key the first line of output says so and how to pin.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -16,23 +21,53 @@ from rich.markup import escape
 from evidence_crawler.commands.context import err, fail, print_json
 
 
+def _pins(expect_key: list[str] | None) -> tuple[list[str], str]:
+    """The pinned fingerprints (``--expect-key`` and the ``EVIDENCE_TRUSTED_KEYS`` file) and where they came from."""
+    from evidence_crawler.bundle.verify import TRUSTED_KEYS_ENV, read_trusted_keys
+
+    keys, sources = list(expect_key or []), ["--expect-key"] if expect_key else []
+    trusted = os.environ.get(TRUSTED_KEYS_ENV, "").strip()
+    if trusted:
+        keys += read_trusted_keys(Path(trusted))
+        sources.append(f"{TRUSTED_KEYS_ENV}={trusted}")
+    return keys, " and ".join(sources)
+
+
 def verify(bundle: Annotated[Path, typer.Argument(help="the .wacz bundle")],
            tsa_ca: Annotated[Path | None, typer.Option("--tsa-ca", help="PEM root certificate(s) of the TSA: "
                                                        "also check each token's certificate chain")] = None,
+           expect_key: Annotated[list[str] | None, typer.Option(
+               "--expect-key", metavar="FINGERPRINT", help="the operator key's fingerprint (sha256:<hex>), "
+               "obtained apart from the bundle; repeatable. A bundle or capture signed by another key fails. "
+               "Also: EVIDENCE_TRUSTED_KEYS=FILE (one per line, # comments)")] = None,
+           accept_untimestamped: Annotated[bool, typer.Option(
+               "--accept-untimestamped", help="accept a bundle without a timestamp token (export --no-timestamp); "
+               "without it such a bundle fails: a stripped token looks the same")] = False,
            as_json: Annotated[bool, typer.Option("--json", help="JSON report on stdout")] = False) -> None:
-    """Check an evidence bundle offline: hashes, WARC records, signatures, timestamps, custody."""
+    """Check an evidence bundle offline: hashes, WARC records, signatures and signer, timestamps, custody."""
     from evidence_crawler.bundle.safezip import UnusableBundle
     from evidence_crawler.bundle.verify import verify_bundle
+    from evidence_crawler.bundle.verify.signer import unpinned_notice
 
     try:
-        report = verify_bundle(bundle, tsa_ca)
+        keys, source = _pins(expect_key)
+        report = verify_bundle(bundle, tsa_ca, expect_keys=keys, pin_source=source,
+                               accept_untimestamped=accept_untimestamped)
     except UnusableBundle as exc:
         if as_json:
-            print_json({"bundle": str(bundle), "valid": False, "unusable": str(exc)})
+            print_json({"bundle": str(bundle), "valid": False, "unusable": str(exc), "signer_pinned": False})
         fail(str(exc), 2)
+    result = report.as_dict()
+    notice = unpinned_notice(result, str(bundle))
     if as_json:
-        print_json(report.as_dict())
+        if notice:
+            err.print(f"[bold yellow]{escape(notice)}[/]", highlight=False, soft_wrap=True)
+        print_json(result)
     else:
+        out = Console()
+        if notice:
+            out.print(f"[bold yellow]{escape(notice)}[/]", highlight=False, soft_wrap=True)
+            out.file.flush()
         for w in report.warnings:
             err.print(f"[bold yellow]warning[/] {escape(w)}", highlight=False, soft_wrap=True)
         for p in report.problems:
@@ -40,9 +75,11 @@ def verify(bundle: Annotated[Path, typer.Argument(help="the .wacz bundle")],
         if report.ok:
             ts = ", ".join(f"{t['gen_time']} ({t['tsa_name'] or t['signer']})"
                            for t in report.info.get("timestamps", [])) or "none"
+            pinned = " (pinned)" if result.get("signer_pinned") else " (unpinned)"
             pdfs = "".join(f"; {p['path']}: PAdES {p['level']}" for p in report.info.get("pdf_signatures", []))
-            Console().print(f"[green]VALID[/] {escape(str(bundle))}: "
-                            + ", ".join(f"{v} {k}" for k, v in report.checked.items())
-                            + f"; signed by {report.info.get('key_fingerprint')}; timestamps: {escape(ts)}{pdfs}",
-                            highlight=False, soft_wrap=True)
+            out.print(f"[green]VALID[/] {escape(str(bundle))}: "
+                      + ", ".join(f"{v} {k}" for k, v in report.checked.items())
+                      + f"; signed by {report.info.get('key_fingerprint')}{pinned}; timestamps: {escape(ts)} "
+                      f"(genTime checked within {report.info.get('time_tolerance')}){pdfs}", highlight=False,
+                      soft_wrap=True)
     raise typer.Exit(0 if report.ok else 1)

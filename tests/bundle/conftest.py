@@ -102,6 +102,25 @@ def bundle_fr(sealed, tsa, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def anchored(tmp_path_factory, tsa):
+    """A store with a signing key; one capture sealed with a local TSA's token, one sealed without."""
+    tmp = tmp_path_factory.mktemp("anchored")
+    cli = Cli(tmp / "store")
+    assert cli.run("keys", "init").returncode == 0
+    profile = tmp / "shop.yaml"
+    with HostileTitleShop(items=1) as shop:
+        profile.write_text(SHOP_PROFILE.format(url=shop.base_url), encoding="utf-8")
+        stamped = cli.crawl(profile, env={"EVIDENCE_TSA_URLS": tsa.url})
+        bare = cli.crawl(profile, env={"EVIDENCE_TSA_URLS": "", "EVIDENCE_SEAL_TIMESTAMP": "off"})
+    assert stamped["seal_anchor"]["tokens"] and not bare["seal_anchor"]["tokens"]
+    out = tmp / "case.wacz"
+    export(cli, stamped["capture_id"], out, tsa)
+    out_bare = tmp / "bare.wacz"
+    export(cli, bare["capture_id"], out_bare, tsa)
+    return cli, stamped, out, out_bare
+
+
 def unzip(bundle: Path, dest: Path) -> Path:
     dest.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(bundle) as z:

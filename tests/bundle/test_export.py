@@ -148,6 +148,8 @@ def test_no_timestamp_is_said_prominently(sealed, tmp_path):
         assert not [n for n in z.namelist() if n.startswith("evidence/timestamp-")]  # the seal-time token stays
     assert 'id="no-timestamp"' in html and "NOT TIMESTAMPED" in html
     proc = cli.run("verify", str(out))
+    assert proc.returncode == 1 and "NOT TIMESTAMPED" in proc.stderr  # a stripped token looks the same
+    proc = cli.run("verify", str(out), "--accept-untimestamped")
     assert proc.returncode == 0 and "NOT TIMESTAMPED" in proc.stderr
 
 

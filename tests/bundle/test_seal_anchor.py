@@ -9,29 +9,9 @@ import zipfile
 
 import pytest
 
-from tests.bundle.conftest import SHOP_PROFILE, HostileTitleShop, corrupt, export
-from tests.conftest import Cli
+from tests.bundle.conftest import corrupt
 
 pytestmark = pytest.mark.slow  # two crawls and two exports (Chromium prints each report)
-
-
-@pytest.fixture(scope="module")
-def anchored(tmp_path_factory, tsa):
-    """A store with a signing key; one capture sealed with a local TSA's token, one sealed without."""
-    tmp = tmp_path_factory.mktemp("anchored")
-    cli = Cli(tmp / "store")
-    assert cli.run("keys", "init").returncode == 0
-    profile = tmp / "shop.yaml"
-    with HostileTitleShop(items=1) as shop:
-        profile.write_text(SHOP_PROFILE.format(url=shop.base_url), encoding="utf-8")
-        stamped = cli.crawl(profile, env={"EVIDENCE_TSA_URLS": tsa.url})
-        bare = cli.crawl(profile, env={"EVIDENCE_TSA_URLS": "", "EVIDENCE_SEAL_TIMESTAMP": "off"})
-    assert stamped["seal_anchor"]["tokens"] and not bare["seal_anchor"]["tokens"]
-    out = tmp / "case.wacz"
-    export(cli, stamped["capture_id"], out, tsa)
-    out_bare = tmp / "bare.wacz"
-    export(cli, bare["capture_id"], out_bare, tsa)
-    return cli, stamped, out, out_bare
 
 
 def test_the_bundle_carries_the_seal_token_and_signature_and_verify_checks_them(anchored, tsa):
