@@ -19,11 +19,18 @@ from evidence_crawler.p2phub.filelist import read_filelist
 from evidence_crawler.p2phub.records import HubUser, ShareHit, SurveyRequest, SurveyResult
 from evidence_crawler.p2phub.state import SurveyState
 from evidence_crawler.p2phub.tiger import b32, tiger
-from evidence_crawler.p2phub.wire import Budget, Link, SurveyStop, open_guarded, wrap_tls
+from evidence_crawler.p2phub.wire import (
+    PEER_FAILURES,
+    Budget,
+    Link,
+    SurveyStop,
+    certificate_facts,
+    open_guarded,
+    wrap_tls,
+)
 from evidence_crawler.timeutil import utcnow
 
 VERSION = "evidence-crawler 0.1"
-PEER_FAILURES = {"connect_failed", "hub_closed", "stalled", "malformed", "message_too_large"}
 
 
 class AdcSurvey:
@@ -61,7 +68,7 @@ class AdcSurvey:
         sock, self.state.address = open_guarded(url.host, url.port, self.request.allow_private, self.budget)
         if url.tls:
             sock, der, digest = wrap_tls(sock, url.host)
-            self.state.facts.update(tls_certificate_der=der, tls_certificate_sha256=digest)
+            self.state.facts.update(certificate_facts(der, digest))
         self.hub = Link(sock, "hub", b"\n", self.state.transcript, self.budget)
 
     def _next(self, link: Link) -> AdcMessage | None:
@@ -157,12 +164,8 @@ class AdcSurvey:
         self._pump(self.request.limits.search_wait)
 
     def _filelists(self) -> None:
-        wanted: list[str] = []
-        for hit in self.state.hits:
-            if hit.user not in wanted and len(wanted) < self.request.filelists:
-                wanted.append(hit.user)
         by_nick = {u.nick: (sid, u) for sid, u in self.state.users.items()}
-        for i, nick in enumerate(wanted):
+        for i, nick in enumerate(self.state.filelist_users()):
             sid, user = by_nick.get(nick, (None, None))
             if user is None:
                 self.state.notes.append(f"user {nick}: left the hub before its file list was asked for")

@@ -60,6 +60,8 @@ class HubFacts(Frozen):
     redirects: list[str] = Field(default_factory=list)
     tls_certificate_der: bytes | None = None  # adcs:// only: the certificate the hub presented
     tls_certificate_sha256: str | None = None
+    tls_certificate_subject: str | None = None  # RFC 4514, as the certificate states it (not validated)
+    tls_certificate_issuer: str | None = None
 
 
 class HubUser(Frozen):

@@ -12,9 +12,14 @@ import socket
 import ssl
 import time
 
+from cryptography import x509
+
 from evidence_crawler.netguard import check_destination
 from evidence_crawler.p2phub.records import EndReason, SurveyLimits
 from evidence_crawler.p2phub.transcript import Transcript
+
+# the ends that, on a peer connection (a file list), fail that peer only: noted, and the survey goes on
+PEER_FAILURES = {"connect_failed", "hub_closed", "stalled", "malformed", "message_too_large"}
 
 
 class SurveyStop(Exception):
@@ -62,6 +67,20 @@ def open_guarded(host: str, port: int, allow_private: bool, budget: Budget) -> t
         except OSError as exc:
             errors.append(f"{addr}: {exc.strerror or exc}")
     raise SurveyStop("connect_failed", f"cannot connect to {host}:{port} ({'; '.join(errors)})")
+
+
+def certificate_facts(der: bytes, digest: str) -> dict[str, str | bytes | None]:
+    """The ``HubFacts`` fields of a presented certificate: DER, sha256, subject and issuer (RFC 4514 text).
+
+    The names are read, not trusted: a certificate that does not parse keeps its DER and sha256."""
+    facts: dict[str, str | bytes | None] = {"tls_certificate_der": der, "tls_certificate_sha256": digest}
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        facts.update(tls_certificate_subject=cert.subject.rfc4514_string(),
+                     tls_certificate_issuer=cert.issuer.rfc4514_string())
+    except ValueError:
+        pass
+    return facts
 
 
 def wrap_tls(sock: socket.socket, host: str) -> tuple[ssl.SSLSocket, bytes, str]:
