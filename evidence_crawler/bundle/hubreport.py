@@ -18,6 +18,8 @@ STRINGS = {
               "fr": "Un hub DirectConnect relevé en client passif : ce que le hub a annoncé de lui-même, qui "
                     "était connecté et ce qui était partagé, tel qu'enregistré dans la transcription."},
     "hub": {"en": "Hub", "fr": "Hub"}, "address": {"en": "Server IP", "fr": "IP du serveur"},
+    "certificate": {"en": "TLS certificate presented (not validated)", "fr": "Certificat TLS présenté (non validé)"},
+    "subject": {"en": "Subject", "fr": "Sujet"}, "issuer": {"en": "Issuer", "fr": "Émetteur"},
     "name": {"en": "Name", "fr": "Nom"}, "description": {"en": "Description / topic", "fr": "Description / sujet"},
     "software": {"en": "Software", "fr": "Logiciel"}, "motd": {"en": "Messages from the hub",
                                                               "fr": "Messages du hub"},

@@ -3,9 +3,14 @@ against the NMDC and hostile fixture hubs and against a real uhub + eiskaltdcpp 
 
 from __future__ import annotations
 
+import hashlib
+import html
 import os
+import zipfile
+from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from evidence_crawler.demo.tsa import LocalTSA
 from evidence_crawler.models import CaptureManifest
@@ -13,7 +18,7 @@ from evidence_crawler.services.scheduled_run import crawl_args
 from storage.schedules import ScheduleBook
 from tests.conftest import Cli
 from tests.p2phub import fixture_hubs
-from tests.p2phub.dcbed import HUB_NAME, SHARER, Eiskalt, Uhub, wait_for
+from tests.p2phub.dcbed import CERT_CN, CERT_ISSUER_CN, HUB_NAME, SHARER, Eiskalt, Uhub, wait_for
 from tests.p2phub.fixture_hubs import NMDC_HUB, NMDC_SHARE, FixtureHub, NmdcFixture
 from tests.p2phub.test_adc_survey import FILES, rhash_tth
 
@@ -126,3 +131,30 @@ def test_real_hub_survey_seals_the_shared_files_and_diffs_a_newly_shared_one(cli
     # users.changed entry is not asserted)
     assert diff["removed"] == [] and diff["users"]["added"] == diff["users"]["removed"] == []
     exported_and_verified(cli, tmp_path, first["capture_id"], second["capture_id"])
+
+
+@pytest.mark.slow
+def test_adcs_hub_certificate_is_in_the_items_the_manifest_the_warc_and_the_report(cli, tmp_path):
+    hub = Uhub(tmp_path, tls=True)
+    try:
+        summary = survey(cli, hub.url)
+    finally:
+        hub.stop()
+    assert summary["state"] == "sealed" and summary["hub"]["end"]["reason"] == "completed", summary
+    assert summary["hub"]["name"] == HUB_NAME and hub.url.startswith("adcs://")
+    facts = {"sha256": hashlib.sha256(hub.der).hexdigest(), "subject": f"CN={CERT_CN},O=Evidence Tests",
+             "issuer": f"CN={CERT_ISSUER_CN},O=Evidence Tests"}
+    manifest = CaptureManifest.read(summary["manifest"])
+    assert manifest.p2p_hub.tls_certificate.model_dump() == facts
+    [item] = [i for i in cli.items(summary["capture_id"]) if i["kind"] == "p2p_hub"]
+    assert {k: item["fields"][f"tls_certificate_{k}"] for k in facts} == facts
+    warc = next((Path(summary["manifest"]).parent / "artifacts").glob("*.warc.gz"))
+    with warc.open("rb") as fh:
+        [cert] = [r.content_stream().read() for r in ArchiveIterator(fh) if r.rec_type == "metadata"
+                  and r.rec_headers.get_header("Content-Type") == "application/pkix-cert"]
+    assert cert == hub.der
+    assert cli.run("captures", "verify", summary["capture_id"]).returncode == 0
+    exported_and_verified(cli, tmp_path, summary["capture_id"])
+    with zipfile.ZipFile(tmp_path / "case.wacz") as z:
+        report = z.read("evidence/report.html").decode()
+    assert all(html.escape(v) in report for v in facts.values())
