@@ -21,6 +21,7 @@ from tests.p2phub import fixture_hubs
 from tests.p2phub.dcbed import CERT_CN, CERT_ISSUER_CN, HUB_NAME, SHARER, Eiskalt, Uhub, wait_for
 from tests.p2phub.fixture_hubs import NMDC_HUB, NMDC_SHARE, FixtureHub, NmdcFixture
 from tests.p2phub.test_adc_survey import FILES, rhash_tth
+from tests.servers.static import serve_folder
 
 
 @pytest.fixture
@@ -82,10 +83,43 @@ def test_hostile_hub_ends_cleanly_and_what_was_recorded_is_sealed(cli, name, rea
     assert cli.run("captures", "verify", summary["capture_id"]).returncode == 0
 
 
-def test_survey_from_a_capture_surveys_its_hub_links(cli, nmdc):
+def test_survey_from_a_capture_without_hub_links_is_refused(cli, nmdc):
     first = survey(cli, nmdc)
     proc = cli.run("p2p", "hub", "--from", first["capture_id"], "--json")
     assert proc.returncode == 2 and "no DC hub link" in proc.stderr
+
+
+@pytest.mark.slow
+def test_shop_page_hub_links_are_items_and_p2p_hub_from_surveys_each_hub_as_a_sealed_capture(cli, nmdc, tmp_path,
+                                                                                             write_profile):
+    hub = Uhub(tmp_path)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(
+        f'<html><body><a href="{hub.url}">our hub</a> <a href="{nmdc.replace("nmdc://", "dchub://")}">old hub</a>'
+        f' <a href="{hub.url}/">again</a> <a href="ed2k://|server|127.0.0.1|4661|/">eD2k server</a>'
+        '<a href="ed2k://|serverlist|http://127.0.0.1/server.met|/">server.met</a></body></html>')
+    served = serve_folder(site)
+    try:
+        profile = write_profile(f"name: hubshop\nstart_urls: ['{next(served)}']\nlimits: {{max_pages: 3}}\n")
+        shop = cli.crawl(profile)
+        servers = [(i["fields"]["type"], i["fields"].get("hub_url") or i["fields"].get("host")
+                    or i["fields"]["list_url"]) for i in cli.items(shop["capture_id"]) if i["kind"] == "p2p_server"]
+        assert servers == [("hub", hub.url), ("hub", nmdc.replace("nmdc://", "dchub://")), ("hub", hub.url),
+                           ("server", "127.0.0.1"), ("serverlist", "http://127.0.0.1/server.met")]
+        result = cli.json("p2p", "hub", "--from", shop["capture_id"], "--allow-private", "--json", "--duration",
+                          "20")
+    finally:
+        hub.stop()
+        served.close()
+    assert result["from"] == shop["capture_id"]
+    assert result["hubs"] == [hub.url, nmdc.replace("nmdc://", "dchub://")]  # once each; eD2k is not surveyed
+    assert [(s["state"], s["hub"]["url"], s["hub"]["name"], s["hub"]["end"]["reason"]) for s in result["surveys"]] \
+        == [("sealed", hub.url, HUB_NAME, "completed"), ("sealed", result["hubs"][1], NMDC_HUB, "completed")]
+    for s in result["surveys"]:
+        assert cli.run("captures", "verify", s["capture_id"]).returncode == 0
+        [facts] = [i["fields"] for i in cli.items(s["capture_id"]) if i["kind"] == "p2p_hub"]
+        assert facts["url"] == s["hub"]["url"] and facts["users"] >= 1
 
 
 def test_schedule_add_p2p_hub_runs_the_survey_command(cli, nmdc):
