@@ -70,10 +70,13 @@ def test_max_searches_bounds_the_repertoire_searches(cli, hub, rao):
     assert (section.repertoire.searches, section.repertoire.max_searches) == (1, 1)
 
 
-def test_without_repertoire_shares_have_no_matched_work(cli, hub):
+def test_without_repertoire_shares_have_no_matched_work_and_match_reads_them_later(cli, hub, rao):
     summary = cli.json("p2p", "hub", hub.url, "--allow-private", "--json", "--search", "Kino")
     assert [s["matched_work"] for s in shares(cli, summary["capture_id"])] == [None]
     assert CaptureManifest.read(summary["manifest"]).p2p_hub.repertoire is None
+    findings = cli.json("match", summary["capture_id"], "--repertoire", "rao", "--json")  # the same matcher
+    assert [(m["item"]["fields"]["path"], m["work"]["row"], m["method"]) for m in findings["matches"]] == [
+        ("Kino\\Gruppa krovi.mp3", 2, "exact")]
 
 
 def test_unknown_repertoire_is_a_one_line_error_before_anything_is_captured(cli, hub):
