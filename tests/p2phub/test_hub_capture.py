@@ -70,7 +70,8 @@ def test_private_hub_is_refused_without_allow_private_and_nothing_is_created(cli
     assert not (cli.store / "captures").exists() or not any((cli.store / "captures").iterdir())
 
 
-@pytest.mark.parametrize(("name", "reason"), [("giant", "message_too_large"), ("malformed", "malformed")])
+@pytest.mark.parametrize(("name", "reason"), [("giant", "message_too_large"), ("malformed", "malformed"),
+                                              ("flood", "message_limit"), ("stall", "stalled")])
 def test_hostile_hub_ends_cleanly_and_what_was_recorded_is_sealed(cli, name, reason):
     server = FixtureHub(getattr(fixture_hubs, name))
     try:
@@ -132,6 +133,11 @@ def test_schedule_add_p2p_hub_runs_the_survey_command(cli, nmdc):
     run = cli.json("schedule", "run-once", "hub-watch", "--json")
     assert run["result"] == "sealed" and run["capture_id"]
     assert cli.run("schedule", "add", "x", "--cron", "0 * * * *").returncode == 2
+    proc = cli.run("schedule", "add", "works", "--p2p-hub", nmdc, "--repertoire", "rao", "--max-searches", "5",
+                   "--cron", "0 * * * *")
+    assert proc.returncode == 0, proc.stderr
+    works = next(s for s in ScheduleBook(cli.store).all() if s.name == "works")
+    assert crawl_args(works)[-4:] == ["--repertoire", "rao", "--max-searches", "5"]
 
 
 @pytest.mark.slow
