@@ -29,6 +29,9 @@ from evidence_crawler.p2phub.wire import (
 )
 from evidence_crawler.timeutil import utcnow
 
+# $MyINFO status byte: 0x01 normal | 0x10 TLS (we can open TLS connections to peers; clients that require
+# TLS, as eiskaltdcpp does by default, then answer $RevConnectToMe with a TLS port, "<port>S")
+FLAGS = "\x11"
 TAG = "<evidence-crawler V:0.1,M:P,H:1/0/0,S:0>"
 
 
@@ -87,7 +90,7 @@ class NmdcSurvey:
             facts["topic"] = nmdc.unescape(rest)
         elif command == "$Hello" and rest == nick and not self.logged_in:
             self.logged_in = True
-            self._send("$Version 1,0091", "$GetNickList", f"$MyINFO $ALL {nick} {TAG}$ $0\x01$$0$")
+            self._send("$Version 1,0091", "$GetNickList", f"$MyINFO $ALL {nick} {TAG}$ $0{FLAGS}$$0$")
         elif command == "$MyINFO":
             user = nmdc.user_from_myinfo(rest)
             self.state.put_user(user.nick, user)
