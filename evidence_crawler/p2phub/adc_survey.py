@@ -16,7 +16,7 @@ import time
 from evidence_crawler.p2phub import adc
 from evidence_crawler.p2phub.adc import AdcError, AdcMessage
 from evidence_crawler.p2phub.filelist import read_filelist
-from evidence_crawler.p2phub.records import HubUser, ShareHit, SurveyRequest, SurveyResult
+from evidence_crawler.p2phub.records import HubUser, ShareHit, SurveyRequest, SurveyResult, number
 from evidence_crawler.p2phub.state import SurveyState
 from evidence_crawler.p2phub.tiger import b32, tiger
 from evidence_crawler.p2phub.wire import (
@@ -147,7 +147,7 @@ class AdcSurvey:
         size = msg.first("SI")
         tth = msg.first("TR")
         self.state.add_hit(ShareHit(user=self._nick(msg.sid), path=msg.first("FN") or "",
-                                    size=int(size) if size and size.isdigit() else None,
+                                    size=number(size),
                                     tth=tth.upper() if tth else None, term=term, work=work,
                                     arrived_at=utcnow(), source="search"))
 
@@ -196,7 +196,7 @@ class AdcSurvey:
         raise SurveyStop("malformed", "the user refused both ADCS/0.10 and ADC/1.0 connections")
 
     def _download(self, token: str, user: HubUser, port: str, tls: bool) -> None:
-        if not port.isdigit():
+        if number(port) is None:
             raise SurveyStop("malformed", f"connect-to-me with port {port!r}")
         sock, ip = open_guarded(user.ip, int(port), self.request.allow_private, self.budget)
         certificate = None
@@ -215,7 +215,7 @@ class AdcSurvey:
                     break
             size = msg.fields[3]
             limit = self.request.limits.filelist_max_bytes
-            if not size.isdigit() or int(size) > limit:
+            if number(size) is None or int(size) > limit:
                 raise SurveyStop("message_too_large", f"file list of {size} bytes (limit {limit})")
             raw = peer.raw(int(size))
         finally:

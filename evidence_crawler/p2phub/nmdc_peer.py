@@ -16,7 +16,7 @@ import os
 
 from evidence_crawler.p2phub import nmdc
 from evidence_crawler.p2phub.filelist import read_filelist
-from evidence_crawler.p2phub.records import FileList, SurveyRequest
+from evidence_crawler.p2phub.records import FileList, SurveyRequest, number
 from evidence_crawler.p2phub.transcript import Transcript
 from evidence_crawler.p2phub.wire import Budget, Link, SurveyStop, open_guarded, wrap_tls
 
@@ -31,7 +31,7 @@ def parse_ctm(rest: str) -> tuple[str, int, bool]:
     host, _, port = address.rpartition(":")
     tls = port.endswith("S")
     port = port.rstrip("S")
-    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+    if not host or not 0 < (number(port) or 0) < 65536:
         raise SurveyStop("malformed", f"$ConnectToMe with address {address[:60]!r}")
     return host.strip("[]"), int(port), tls
 
@@ -74,7 +74,7 @@ def _handshake(peer: Link, request: SurveyRequest) -> int:
             peer.send(b"$ADCGET file files.xml.bz2 0 -1|")
         elif command == "$ADCSND":
             fields = rest.split(" ")
-            if len(fields) < 4 or not fields[3].isdigit():
+            if len(fields) < 4 or number(fields[3]) is None:
                 raise SurveyStop("malformed", f"{peer.channel}: $ADCSND {rest[:60]!r}")
             return int(fields[3])
         elif command in REFUSALS:

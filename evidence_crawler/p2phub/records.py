@@ -19,6 +19,13 @@ class Frozen(BaseModel):
 Protocol = Literal["adc", "nmdc"]
 
 
+def number(text: str | None) -> int | None:
+    """A size, count or port as a peer wrote it: ASCII digits only (``"²".isdigit()`` is true, yet
+    ``int("²")`` raises), at most 30 of them (a 64 KiB number would make ``int`` raise), else None. A lie
+    about a size stays as stated; only what is not a plausible number is dropped."""
+    return int(text) if text and len(text) <= 30 and text.isascii() and text.isdigit() else None
+
+
 class HubUrl(Frozen):
     """A parsed hub address; ``url`` is the canonical text used as WARC-Target-URI."""
 

@@ -185,3 +185,17 @@ def redirect(conn: socket.socket) -> None:
     _adc_login(conn)
     conn.sendall(b"IQUI AAAB RDadc://elsewhere.example:411 MSgo\\saway\n")
     _read_until(conn, b"never")
+
+
+LIE = 10**25  # a share size no one has: recorded as stated
+
+
+def liar(conn: socket.socket) -> None:
+    """Users and results whose sizes are lies or not numbers at all (``²``, 5,000 digits, ``-3``)."""
+    _adc_login(conn)
+    own = _read_until(conn, b"\n").split(b"\n")[0]  # our BINF: echoed, so the login completes
+    conn.sendall(f"BINF AAAC IDX NIbig SS{LIE} SF1\nBINF AAAD IDY NIsquare SS\u00b2 SF-3\n"
+                 f"BINF AAAE IDZ NIlong SS{'9' * 5000}\n".encode() + own + b"\n")
+    _read_until(conn, b"BSCH")
+    conn.sendall(f"DRES AAAC AAAB FN/a.mp3 SI{LIE} TRAAAA TOs0\nDRES AAAD AAAB FN/b.mp3 SI\u00b2 TOs0\n".encode())
+    _read_until(conn, b"never")

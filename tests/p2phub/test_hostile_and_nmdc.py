@@ -54,6 +54,17 @@ def test_hostile_hub_ends_the_survey_cleanly_with_what_was_recorded(hub, reason)
         assert result.hub.redirects == ["adc://elsewhere.example:411"]
 
 
+@pytest.mark.parametrize("hub", ["liar"], indirect=True)
+def test_sizes_that_lie_or_are_not_numbers_are_recorded_as_stated_or_dropped(hub):
+    _, result, _ = survey(hub, searches=[SearchTerm(term="x")])
+    assert result.end.reason == "completed", result.end
+    users = {u.nick: (u.share_size, u.file_count) for u in result.users}
+    assert {k: users[k] for k in ("big", "square", "long")} == {"big": (fixture_hubs.LIE, 1), "square": (None, None),
+                                                               "long": (None, None)}
+    assert [(h.path, h.size) for h in result.hits] == [("/a.mp3", fixture_hubs.LIE), ("/b.mp3", None)]
+    assert result.total_share == fixture_hubs.LIE
+
+
 @pytest.mark.parametrize("hub", ["flood"], indirect=True)
 def test_endless_hub_stops_at_the_duration_bound(hub):
     limits = LIMITS.model_copy(update={"duration": 1.0, "max_messages": 10**9, "max_bytes": 10**12})
