@@ -32,6 +32,8 @@ STRINGS = {
     "mode": {"en": "Mode", "fr": "Mode"}, "ip": {"en": "IP", "fr": "IP"},
     "shares": {"en": "Shares found", "fr": "Fichiers trouvés"}, "path": {"en": "Path", "fr": "Chemin"},
     "size": {"en": "Size (bytes)", "fr": "Taille (octets)"}, "term": {"en": "Search", "fr": "Recherche"},
+    "matched": {"en": "Work matched (repertoire)", "fr": "Œuvre reconnue (répertoire)"},
+    "row": {"en": "row", "fr": "ligne"}, "review": {"en": "to review", "fr": "à vérifier"},
     "filelists": {"en": "File lists (entries per user; every entry is in items.jsonl)",
                   "fr": "Listes de fichiers (entrées par utilisateur ; chaque entrée est dans items.jsonl)"},
     "no_shares": {"en": "No search result.", "fr": "Aucun résultat de recherche."},
