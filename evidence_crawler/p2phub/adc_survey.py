@@ -19,15 +19,7 @@ from evidence_crawler.p2phub.filelist import read_filelist
 from evidence_crawler.p2phub.records import HubUser, ShareHit, SurveyRequest, SurveyResult, number
 from evidence_crawler.p2phub.state import SurveyState
 from evidence_crawler.p2phub.tiger import b32, tiger
-from evidence_crawler.p2phub.wire import (
-    PEER_FAILURES,
-    Budget,
-    Link,
-    SurveyStop,
-    certificate_facts,
-    open_guarded,
-    wrap_tls,
-)
+from evidence_crawler.p2phub.wire import PEER_FAILURES, Budget, Link, SurveyStop, connect_hub, open_guarded, wrap_tls
 from evidence_crawler.timeutil import utcnow
 
 VERSION = "evidence-crawler 0.1"
@@ -64,11 +56,8 @@ class AdcSurvey:
                 self.hub.close()
 
     def _connect(self) -> None:
-        url = self.request.url
-        sock, self.state.address = open_guarded(url.host, url.port, self.request.allow_private, self.budget)
-        if url.tls:
-            sock, der, digest = wrap_tls(sock, url.host)
-            self.state.facts.update(certificate_facts(der, digest))
+        sock, self.state.address, certificate = connect_hub(self.request.url, self.request.allow_private, self.budget)
+        self.state.facts.update(certificate)
         self.hub = Link(sock, "hub", b"\n", self.state.transcript, self.budget)
 
     def _next(self, link: Link) -> AdcMessage | None:

@@ -18,15 +18,7 @@ from evidence_crawler.p2phub.nmdc import NmdcError
 from evidence_crawler.p2phub.nmdc_peer import fetch_filelist
 from evidence_crawler.p2phub.records import FileList, ShareHit, SurveyRequest, SurveyResult
 from evidence_crawler.p2phub.state import SurveyState
-from evidence_crawler.p2phub.wire import (
-    PEER_FAILURES,
-    Budget,
-    Link,
-    SurveyStop,
-    certificate_facts,
-    open_guarded,
-    wrap_tls,
-)
+from evidence_crawler.p2phub.wire import PEER_FAILURES, Budget, Link, SurveyStop, connect_hub
 from evidence_crawler.timeutil import utcnow
 
 # $MyINFO status byte: 0x01 normal | 0x10 TLS (we can open TLS connections to peers; clients that require
@@ -48,11 +40,9 @@ class NmdcSurvey:
 
     def run(self) -> SurveyResult:
         try:
-            url = self.request.url
-            sock, self.state.address = open_guarded(url.host, url.port, self.request.allow_private, self.budget)
-            if url.tls:
-                sock, der, digest = wrap_tls(sock, url.host)
-                self.state.facts.update(certificate_facts(der, digest))
+            sock, self.state.address, certificate = connect_hub(self.request.url, self.request.allow_private,
+                                                                self.budget)
+            self.state.facts.update(certificate)
             self.hub = Link(sock, "hub", b"|", self.state.transcript, self.budget)
             self._login()
             for search in self.request.searches:

@@ -15,7 +15,7 @@ import time
 from cryptography import x509
 
 from evidence_crawler.netguard import check_destination
-from evidence_crawler.p2phub.records import EndReason, SurveyLimits
+from evidence_crawler.p2phub.records import EndReason, HubUrl, SurveyLimits
 from evidence_crawler.p2phub.transcript import Transcript
 
 # the ends that, on a peer connection (a file list), fail that peer only: noted, and the survey goes on
@@ -92,6 +92,15 @@ def wrap_tls(sock: socket.socket, host: str) -> tuple[ssl.SSLSocket, bytes, str]
     tls = ctx.wrap_socket(sock, server_hostname=host)
     der = tls.getpeercert(binary_form=True) or b""
     return tls, der, hashlib.sha256(der).hexdigest()
+
+
+def connect_hub(url: HubUrl, allow_private: bool, budget: Budget) -> tuple[socket.socket, str, dict]:
+    """The guarded connection to a hub (TLS for ``adcs://``/``nmdcs://``): socket, IP, certificate facts."""
+    sock, address = open_guarded(url.host, url.port, allow_private, budget)
+    if not url.tls:
+        return sock, address, {}
+    tls, der, digest = wrap_tls(sock, url.host)
+    return tls, address, certificate_facts(der, digest)
 
 
 class Link:
