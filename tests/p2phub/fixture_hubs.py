@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bz2
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 
@@ -21,7 +22,8 @@ NMDC_SHARE = [("Kino\\Gruppa krovi.mp3", 180000, "KND4PAISRXWKPFWNUC5NJDGCX2ON77
 
 
 class FixtureHub:
-    def __init__(self, handler: Callable[[socket.socket], None]) -> None:
+    def __init__(self, handler: Callable[[socket.socket], None], tls: ssl.SSLContext | None = None) -> None:
+        self.tls = tls
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.handler = handler
@@ -39,6 +41,8 @@ class FixtureHub:
     def _run(self, conn: socket.socket) -> None:
         conn.settimeout(30)
         try:
+            if self.tls is not None:
+                conn = self.tls.wrap_socket(conn, server_side=True)
             self.handler(conn)
         except OSError:
             pass
@@ -101,13 +105,13 @@ class NmdcFixture:
     searches are answered with the files whose path holds every word (``$SR`` with TTH), a ``$RevConnectToMe``
     to alice with her ``$ConnectToMe`` to a peer fixture serving her file list."""
 
-    def __init__(self, peer: str = "ok", alice_mode: str = "A") -> None:
+    def __init__(self, peer: str = "ok", alice_mode: str = "A", tls: ssl.SSLContext | None = None) -> None:
         self.peer = FixtureHub(lambda conn: nmdc_peer(conn, peer))
         self.alice_mode = alice_mode
         self.searches: list[bytes] = []
-        self.hub = FixtureHub(self.serve)
+        self.hub = FixtureHub(self.serve, tls)
         self.port = self.hub.port
-        self.url = f"nmdc://127.0.0.1:{self.port}"
+        self.url = f"nmdc{'s' if tls else ''}://127.0.0.1:{self.port}"
 
     def close(self) -> None:
         self.hub.close()

@@ -4,6 +4,7 @@ hub (no NMDC hub is packaged in Debian)."""
 from __future__ import annotations
 
 import bz2
+import hashlib
 import time
 
 import pytest
@@ -15,6 +16,7 @@ from evidence_crawler.p2phub.transcript import CONTENT_TYPE, parse_transcript
 from evidence_crawler.p2phub.url import parse_hub_url
 from tests.p2phub import fixture_hubs
 from tests.p2phub.fixture_hubs import NMDC_HUB, NMDC_MOTD, NMDC_SHARE, NMDC_TOPIC, FixtureHub, NmdcFixture, filelist_xml
+from tests.servers.tinyshop import self_signed_context
 
 LIMITS = SurveyLimits(duration=10, idle=1.5, search_wait=0.5, max_messages=5000, max_users=200,
                       max_message_bytes=64 * 1024)
@@ -122,6 +124,19 @@ def test_nmdc_peer_that_lies_refuses_or_cannot_be_reached_is_noted_and_the_surve
     assert len(result.hits) == 1 and result.filelists == [] and took < LIMITS.duration
     [line] = result.filelist_notes
     assert line.startswith("user alice: ") and note in line
+
+
+def test_nmdcs_hub_certificate_is_recorded(tmp_path):
+    context, der = self_signed_context(tmp_path)
+    server = NmdcFixture(tls=context)
+    try:
+        request = SurveyRequest(url=parse_hub_url(server.url), allow_private=True, limits=LIMITS)
+        result = survey_hub(request)
+    finally:
+        server.close()
+    assert result.end.reason == "completed" and result.hub.name == NMDC_HUB
+    assert (result.hub.tls_certificate_der, result.hub.tls_certificate_sha256) == (der, hashlib.sha256(der).hexdigest())
+    assert result.hub.tls_certificate_subject == result.hub.tls_certificate_issuer == "CN=127.0.0.1"
 
 
 def test_nothing_listening_is_a_connect_failure_not_an_exception():
