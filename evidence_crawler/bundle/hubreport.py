@@ -18,6 +18,8 @@ STRINGS = {
               "fr": "Un hub DirectConnect relevé en client passif : ce que le hub a annoncé de lui-même, qui "
                     "était connecté et ce qui était partagé, tel qu'enregistré dans la transcription."},
     "hub": {"en": "Hub", "fr": "Hub"}, "address": {"en": "Server IP", "fr": "IP du serveur"},
+    "certificate": {"en": "TLS certificate presented (not validated)", "fr": "Certificat TLS présenté (non validé)"},
+    "subject": {"en": "Subject", "fr": "Sujet"}, "issuer": {"en": "Issuer", "fr": "Émetteur"},
     "name": {"en": "Name", "fr": "Nom"}, "description": {"en": "Description / topic", "fr": "Description / sujet"},
     "software": {"en": "Software", "fr": "Logiciel"}, "motd": {"en": "Messages from the hub",
                                                               "fr": "Messages du hub"},
@@ -30,6 +32,8 @@ STRINGS = {
     "mode": {"en": "Mode", "fr": "Mode"}, "ip": {"en": "IP", "fr": "IP"},
     "shares": {"en": "Shares found", "fr": "Fichiers trouvés"}, "path": {"en": "Path", "fr": "Chemin"},
     "size": {"en": "Size (bytes)", "fr": "Taille (octets)"}, "term": {"en": "Search", "fr": "Recherche"},
+    "matched": {"en": "Work matched (repertoire)", "fr": "Œuvre reconnue (répertoire)"},
+    "row": {"en": "row", "fr": "ligne"}, "review": {"en": "to review", "fr": "à vérifier"},
     "filelists": {"en": "File lists (entries per user; every entry is in items.jsonl)",
                   "fr": "Listes de fichiers (entrées par utilisateur ; chaque entrée est dans items.jsonl)"},
     "no_shares": {"en": "No search result.", "fr": "Aucun résultat de recherche."},

@@ -31,6 +31,12 @@ def hub(ctx: typer.Context,
         duration: Annotated[float, typer.Option("--duration", metavar="S", min=1.0,
                                                 help="bound on the whole survey, in seconds")] = 120.0,
         nick: Annotated[str, typer.Option("--nick", help="the nick the survey logs in with")] = "evidence-survey",
+        repertoire: Annotated[str | None, typer.Option("--repertoire", metavar="NAME",
+                                                       help="one search per work (\"artist title\") of this "
+                                                            "imported repertoire; shares matched to its works")
+                              ] = None,
+        max_searches: Annotated[int, typer.Option("--max-searches", metavar="N", min=1,
+                                                  help="with --repertoire: at most N searches")] = 100,
         from_capture: Annotated[str | None, typer.Option("--from", metavar="CAPTURE_ID",
                                                          help="survey every DC hub link found in this capture")
                                 ] = None,
@@ -40,14 +46,23 @@ def hub(ctx: typer.Context,
     """Survey a DC hub: identity, users, searches, file lists, every protocol byte; sealed as a capture."""
     from evidence_crawler.p2phub.profile import HubSurveySpec
     from evidence_crawler.services.capture import CaptureRefused
+    from evidence_crawler.services.hub_repertoire import repertoire_searches
     from evidence_crawler.services.p2p_hub import hub_links
+    from evidence_crawler.services.repertoire import RepertoireUnusable
 
     context = cli_context(ctx)
     config = context.config_with(store=context.store_root, allow_private=allow_private or None)
     if (url is None) == (from_capture is None):
         fail("give one hub URL or --from CAPTURE_ID")
     options = {"searches": [{"term": t} for t in search or []], "filelists": filelists, "duration_s": duration,
-               "nick": nick, "allow_private": bool(config.allow_private)}
+               "nick": nick, "allow_private": bool(config.allow_private), "repertoire": repertoire,
+               "max_searches": max_searches}
+    if repertoire:
+        try:
+            ref, terms = repertoire_searches(context.store, repertoire, None, max_searches)
+        except RepertoireUnusable as exc:
+            fail(str(exc))
+        options.update(searches=[*options["searches"], *terms], repertoire_version=ref.version)
     if url is not None:
         summary = _survey(config, HubSurveySpec(url=url, **options))
         _report(summary, as_json)

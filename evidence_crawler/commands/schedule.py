@@ -47,6 +47,9 @@ def add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="schedule n
         filelists: Annotated[int, typer.Option("--filelists", min=0, help="with --p2p-hub")] = 0,
         duration: Annotated[float, typer.Option("--duration", min=1.0, help="with --p2p-hub: seconds")] = 120.0,
         nick: Annotated[str, typer.Option("--nick", help="with --p2p-hub")] = "evidence-survey",
+        repertoire: Annotated[str | None, typer.Option("--repertoire", metavar="NAME", help="with --p2p-hub: one "
+                                                       "search per work of its latest version at each run")] = None,
+        max_searches: Annotated[int, typer.Option("--max-searches", min=1, help="with --repertoire")] = 100,
         start_url: Annotated[list[str] | None, typer.Option("--start-url", help="override start URLs")] = None,
         max_pages: Annotated[int | None, typer.Option(min=1, help="override limits.max_pages")] = None,
         allow_private: Annotated[bool, typer.Option("--allow-private", help="allow private/loopback "
@@ -74,7 +77,8 @@ def add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="schedule n
         cron = check_cron(cron)
         if p2p_hub is not None:
             loaded = survey_profile(HubSurveySpec(url=p2p_hub, searches=[{"term": t} for t in search or []],
-                                                  filelists=filelists, duration_s=duration, nick=nick))
+                                                  filelists=filelists, duration_s=duration, nick=nick,
+                                                  repertoire=repertoire, max_searches=max_searches))
         else:
             loaded = load_profile(profile)
         for url in start_url or []:

@@ -126,6 +126,26 @@ class HubSurveyCounts(Frozen):
     connections: int  # transcript records: the hub, and each peer a file list came from
 
 
+class HubCertificate(Frozen):
+    """The certificate an ``adcs://``/``nmdcs://`` hub presented (kept as a ``metadata`` record, DER)."""
+
+    sha256: str
+    subject: str | None
+    issuer: str | None
+
+
+class HubRepertoire(Frozen):
+    """``--repertoire``: the catalogue version whose works were searched and matched against the shares."""
+
+    name: str
+    version: int
+    sha256: str
+    works: int  # works in that version
+    searches: int  # searches made from it (bounded by max_searches)
+    max_searches: int
+    skipped: int  # works without artist and title (no search text)
+
+
 class HubSurvey(Frozen):
     """A DC hub survey (``p2p hub``): what was asked, how it ended, where its transcript record is."""
 
@@ -143,6 +163,8 @@ class HubSurvey(Frozen):
     transcript_record_id: str | None  # the hub connection's resource record (None: nothing was exchanged)
     transcript_sha256: str | None
     filelist_notes: list[str]
+    tls_certificate: HubCertificate | None = None
+    repertoire: HubRepertoire | None = None
 
 
 class CaptureManifest(JsonDocument):

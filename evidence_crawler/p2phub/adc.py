@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from evidence_crawler.p2phub.records import Frozen, HubUser
+from evidence_crawler.p2phub.records import Frozen, HubUser, number
 
 # Types whose first field is the sender's SID ("B", "D", "E", "F"), and those that then name a target.
 _WITH_SID = set("BDEF")
@@ -84,16 +84,12 @@ def parse(data: bytes) -> AdcMessage | None:
                       fields=[unescape(p) for p in parts if p])
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() else None
-
-
 def user_from_inf(message: AdcMessage, previous: HubUser | None = None) -> HubUser:
     """A BINF updates what we know of a user: later INFs carry only the fields that changed."""
     known = previous.model_dump() if previous else {"nick": message.first("NI") or message.sid or "?"}
     updates = {"sid": message.sid, "cid": message.first("ID"), "nick": message.first("NI"),
-               "description": message.first("DE"), "share_size": _int(message.first("SS")),
-               "file_count": _int(message.first("SF")), "ip": message.first("I4") or message.first("I6")}
+               "description": message.first("DE"), "share_size": number(message.first("SS")),
+               "file_count": number(message.first("SF")), "ip": message.first("I4") or message.first("I6")}
     app, version = message.first("AP"), message.first("VE")
     if app or version:
         updates["client_tag"] = " ".join(v for v in (app, version) if v)
@@ -101,7 +97,7 @@ def user_from_inf(message: AdcMessage, previous: HubUser | None = None) -> HubUs
     if features is not None:
         active = any(f in features.split(",") for f in ("TCP4", "TCP6"))
         updates["mode"] = "active" if active else "passive"
-    kind = _int(message.first("CT"))
+    kind = number(message.first("CT"))
     if kind is not None:
         updates["is_hub_or_bot"] = bool(kind & (1 | 32))
     known.update({k: v for k, v in updates.items() if v is not None})

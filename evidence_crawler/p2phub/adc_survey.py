@@ -16,14 +16,13 @@ import time
 from evidence_crawler.p2phub import adc
 from evidence_crawler.p2phub.adc import AdcError, AdcMessage
 from evidence_crawler.p2phub.filelist import read_filelist
-from evidence_crawler.p2phub.records import HubUser, ShareHit, SurveyRequest, SurveyResult
+from evidence_crawler.p2phub.records import HubUser, ShareHit, SurveyRequest, SurveyResult, number
 from evidence_crawler.p2phub.state import SurveyState
 from evidence_crawler.p2phub.tiger import b32, tiger
-from evidence_crawler.p2phub.wire import Budget, Link, SurveyStop, open_guarded, wrap_tls
+from evidence_crawler.p2phub.wire import PEER_FAILURES, Budget, Link, SurveyStop, connect_hub, open_guarded, wrap_tls
 from evidence_crawler.timeutil import utcnow
 
 VERSION = "evidence-crawler 0.1"
-PEER_FAILURES = {"connect_failed", "hub_closed", "stalled", "malformed", "message_too_large"}
 
 
 class AdcSurvey:
@@ -57,11 +56,8 @@ class AdcSurvey:
                 self.hub.close()
 
     def _connect(self) -> None:
-        url = self.request.url
-        sock, self.state.address = open_guarded(url.host, url.port, self.request.allow_private, self.budget)
-        if url.tls:
-            sock, der, digest = wrap_tls(sock, url.host)
-            self.state.facts.update(tls_certificate_der=der, tls_certificate_sha256=digest)
+        sock, self.state.address, certificate = connect_hub(self.request.url, self.request.allow_private, self.budget)
+        self.state.facts.update(certificate)
         self.hub = Link(sock, "hub", b"\n", self.state.transcript, self.budget)
 
     def _next(self, link: Link) -> AdcMessage | None:
@@ -140,7 +136,7 @@ class AdcSurvey:
         size = msg.first("SI")
         tth = msg.first("TR")
         self.state.add_hit(ShareHit(user=self._nick(msg.sid), path=msg.first("FN") or "",
-                                    size=int(size) if size and size.isdigit() else None,
+                                    size=number(size),
                                     tth=tth.upper() if tth else None, term=term, work=work,
                                     arrived_at=utcnow(), source="search"))
 
@@ -157,12 +153,8 @@ class AdcSurvey:
         self._pump(self.request.limits.search_wait)
 
     def _filelists(self) -> None:
-        wanted: list[str] = []
-        for hit in self.state.hits:
-            if hit.user not in wanted and len(wanted) < self.request.filelists:
-                wanted.append(hit.user)
         by_nick = {u.nick: (sid, u) for sid, u in self.state.users.items()}
-        for i, nick in enumerate(wanted):
+        for i, nick in enumerate(self.state.filelist_users()):
             sid, user = by_nick.get(nick, (None, None))
             if user is None:
                 self.state.notes.append(f"user {nick}: left the hub before its file list was asked for")
@@ -193,7 +185,7 @@ class AdcSurvey:
         raise SurveyStop("malformed", "the user refused both ADCS/0.10 and ADC/1.0 connections")
 
     def _download(self, token: str, user: HubUser, port: str, tls: bool) -> None:
-        if not port.isdigit():
+        if number(port) is None:
             raise SurveyStop("malformed", f"connect-to-me with port {port!r}")
         sock, ip = open_guarded(user.ip, int(port), self.request.allow_private, self.budget)
         certificate = None
@@ -212,7 +204,7 @@ class AdcSurvey:
                     break
             size = msg.fields[3]
             limit = self.request.limits.filelist_max_bytes
-            if not size.isdigit() or int(size) > limit:
+            if number(size) is None or int(size) > limit:
                 raise SurveyStop("message_too_large", f"file list of {size} bytes (limit {limit})")
             raw = peer.raw(int(size))
         finally:

@@ -16,7 +16,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
-from evidence_crawler.p2phub.records import FileList, FileListEntry
+from evidence_crawler.p2phub.records import FileList, FileListEntry, number
 
 _STEP = 1024 * 1024
 
@@ -63,7 +63,7 @@ def parse_entries(xml: bytes, max_entries: int) -> tuple[list[FileListEntry], bo
                 size = elem.get("Size", "")
                 tth = elem.get("TTH")
                 entries.append(FileListEntry(path="/" + "/".join([*dirs, elem.get("Name", "")]),
-                                             size=int(size) if size.isdigit() else None,
+                                             size=number(size),
                                              tth=tth.upper() if tth else None))
                 elem.clear()
     except (ParseError, DefusedXmlException) as exc:

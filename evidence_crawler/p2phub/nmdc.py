@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from evidence_crawler.p2phub.records import HubUser
+from evidence_crawler.p2phub.records import HubUser, number
 
 _RESERVED = {0, 5, 36, 96, 124, 126}
 _TAG = re.compile(r"<([^<>]*)>$")
@@ -78,7 +78,7 @@ def user_from_myinfo(rest: str) -> HubUser:
         fields = dict(f.split(":", 1) for f in tag.group(1).split(",") if ":" in f)
         mode = {"A": "active", "P": "passive", "5": "passive"}.get(fields.get("M", ""))
     return HubUser(nick=unescape(nick), description=unescape(description) or None,
-                   share_size=int(share) if share.isdigit() else None,
+                   share_size=number(share),
                    client_tag=tag.group(1) if tag else None, mode=mode)
 
 
@@ -99,5 +99,5 @@ def result_from_sr(rest: str) -> tuple[str, str, int | None, str | None]:
     if not nick or not path:
         raise NmdcError(f"$SR without nick or path: {rest[:60]!r}")
     tth = hub_part.split(" ", 1)[0][4:] if hub_part.startswith("TTH:") else None
-    return (unescape(nick), unescape(path), int(size_text) if size_text.isdigit() else None,
+    return (unescape(nick), unescape(path), number(size_text),
             tth.upper() if tth else None)

@@ -5,8 +5,8 @@ Steps, each bounded by the shared ``Budget``:
    ``$MyINFO``; hub chat received before the first search is the MOTD.
 2. One passive ``$Search Hub:nick F?T?0?1?term`` per term; ``$SR`` results relayed by the hub are
    collected for ``search_wait``.
-File lists over NMDC (``$RevConnectToMe`` → ``$ConnectToMe`` → the NMDC client-client handshake) are not
-fetched yet; each request is noted in the result instead.
+3. File lists of active users whose results matched: ``$RevConnectToMe`` → their ``$ConnectToMe`` →
+   ``nmdc_peer.fetch_filelist``. A passive user cannot be reached by a passive survey: noted, not tried.
 """
 
 from __future__ import annotations
@@ -15,11 +15,15 @@ import time
 
 from evidence_crawler.p2phub import nmdc
 from evidence_crawler.p2phub.nmdc import NmdcError
-from evidence_crawler.p2phub.records import ShareHit, SurveyRequest, SurveyResult
+from evidence_crawler.p2phub.nmdc_peer import fetch_filelist
+from evidence_crawler.p2phub.records import FileList, ShareHit, SurveyRequest, SurveyResult
 from evidence_crawler.p2phub.state import SurveyState
-from evidence_crawler.p2phub.wire import Budget, Link, SurveyStop, open_guarded, wrap_tls
+from evidence_crawler.p2phub.wire import PEER_FAILURES, Budget, Link, SurveyStop, connect_hub
 from evidence_crawler.timeutil import utcnow
 
+# $MyINFO status byte: 0x01 normal | 0x10 TLS (we can open TLS connections to peers; clients that require
+# TLS, as eiskaltdcpp does by default, then answer $RevConnectToMe with a TLS port, "<port>S")
+FLAGS = "\x11"
 TAG = "<evidence-crawler V:0.1,M:P,H:1/0/0,S:0>"
 
 
@@ -31,20 +35,19 @@ class NmdcSurvey:
         self.hub: Link | None = None
         self.logged_in = False
         self.term: tuple[str, str | None] | None = None  # the search results are for now
+        self.ctm: str | None = None  # the $ConnectToMe answering our $RevConnectToMe
+        self.awaiting_ctm = False
 
     def run(self) -> SurveyResult:
         try:
-            url = self.request.url
-            sock, self.state.address = open_guarded(url.host, url.port, self.request.allow_private, self.budget)
-            if url.tls:
-                sock, der, digest = wrap_tls(sock, url.host)
-                self.state.facts.update(tls_certificate_der=der, tls_certificate_sha256=digest)
+            sock, self.state.address, certificate = connect_hub(self.request.url, self.request.allow_private,
+                                                                self.budget)
+            self.state.facts.update(certificate)
             self.hub = Link(sock, "hub", b"|", self.state.transcript, self.budget)
             self._login()
             for search in self.request.searches:
                 self._search(search.term, search.work)
-            if self.request.filelists:
-                self.state.notes.append("file lists are not fetched from NMDC hubs yet (ADC only)")
+            self._filelists()
             return self.state.result("completed", "every step ran within its bounds")
         except SurveyStop as stop:
             return self.state.result(stop.reason, stop.detail)
@@ -77,7 +80,7 @@ class NmdcSurvey:
             facts["topic"] = nmdc.unescape(rest)
         elif command == "$Hello" and rest == nick and not self.logged_in:
             self.logged_in = True
-            self._send("$Version 1,0091", "$GetNickList", f"$MyINFO $ALL {nick} {TAG}$ $0\x01$$0$")
+            self._send("$Version 1,0091", "$GetNickList", f"$MyINFO $ALL {nick} {TAG}$ $0{FLAGS}$$0$")
         elif command == "$MyINFO":
             user = nmdc.user_from_myinfo(rest)
             self.state.put_user(user.nick, user)
@@ -90,6 +93,8 @@ class NmdcSurvey:
                 who, _, ip = pair.partition(" ")
                 if who in self.state.users and ip:
                     self.state.users[who] = self.state.users[who].model_copy(update={"ip": ip})
+        elif command == "$ConnectToMe" and self.awaiting_ctm:
+            self.ctm, self.awaiting_ctm = rest, False
         elif command == "$Quit":
             self.state.users.pop(rest, None)
         elif command in ("$ValidateDenide", "$BadPass", "$GetPass", "$HubIsFull", "$MaxedOut"):
@@ -120,3 +125,32 @@ class NmdcSurvey:
         self.state.searches.append(term)
         self._send(f"$Search Hub:{self.request.nick} F?T?0?1?{nmdc.escape(term).replace(' ', '$')}")
         self._pump(self.request.limits.search_wait)
+
+    def _filelists(self) -> None:
+        for nick in self.state.filelist_users():
+            user = self.state.users.get(nick)
+            if user is None:
+                self.state.notes.append(f"user {nick}: left the hub before its file list was asked for")
+            elif user.mode == "passive":
+                self.state.notes.append(f"user {nick}: passive (M:P in its tag); a passive survey cannot reach a "
+                                        "passive user")
+            else:
+                try:
+                    self.state.filelists.append(self._fetch_filelist(nick))
+                except SurveyStop as stop:
+                    if stop.reason not in PEER_FAILURES:
+                        raise
+                    self.state.notes.append(f"user {nick}: {stop.detail}")
+
+    def _fetch_filelist(self, nick: str) -> FileList:
+        self.ctm, self.awaiting_ctm = None, True
+        self._send(f"$RevConnectToMe {self.request.nick} {nmdc.escape(nick)}")
+        end = time.monotonic() + self.request.limits.idle
+        while self.ctm is None:
+            if time.monotonic() > end:
+                self.awaiting_ctm = False
+                raise SurveyStop("stalled", f"no $ConnectToMe within {self.request.limits.idle:g} s")
+            data = self.hub.message(end - time.monotonic())
+            if data is not None:
+                self._handle(data)
+        return fetch_filelist(self.request, self.budget, self.state.transcript, nick, self.ctm)

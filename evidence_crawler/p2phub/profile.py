@@ -30,6 +30,11 @@ class HubSurveySpec(BaseModel):
     duration_s: float = Field(120.0, gt=0)
     nick: str = "evidence-survey"
     allow_private: bool = False
+    # --repertoire: the searches made from its works are in ``searches`` (each with its work); a schedule keeps
+    # only the name (version None: the latest at each run)
+    repertoire: str | None = None
+    repertoire_version: int | None = Field(None, ge=1)
+    max_searches: int = Field(100, ge=1)  # bound on the searches made from the repertoire
 
 
 class HubSurveyProfile(BaseModel):

@@ -19,6 +19,13 @@ class Frozen(BaseModel):
 Protocol = Literal["adc", "nmdc"]
 
 
+def number(text: str | None) -> int | None:
+    """A size, count or port as a peer wrote it: ASCII digits only (``"²".isdigit()`` is true, yet
+    ``int("²")`` raises), at most 30 of them (a 64 KiB number would make ``int`` raise), else None. A lie
+    about a size stays as stated; only what is not a plausible number is dropped."""
+    return int(text) if text and len(text) <= 30 and text.isascii() and text.isdigit() else None
+
+
 class HubUrl(Frozen):
     """A parsed hub address; ``url`` is the canonical text used as WARC-Target-URI."""
 
@@ -60,6 +67,8 @@ class HubFacts(Frozen):
     redirects: list[str] = Field(default_factory=list)
     tls_certificate_der: bytes | None = None  # adcs:// only: the certificate the hub presented
     tls_certificate_sha256: str | None = None
+    tls_certificate_subject: str | None = None  # RFC 4514, as the certificate states it (not validated)
+    tls_certificate_issuer: str | None = None
 
 
 class HubUser(Frozen):

@@ -47,6 +47,14 @@ class SurveyState:
             raise SurveyStop("message_limit", f"more than {self.request.limits.max_results} search results")
         self.hits.append(hit)
 
+    def filelist_users(self) -> list[str]:
+        """The users whose file lists are wanted: up to ``filelists`` of them, in the order results arrived."""
+        wanted: list[str] = []
+        for hit in self.hits:
+            if hit.user not in wanted and len(wanted) < self.request.filelists:
+                wanted.append(hit.user)
+        return wanted
+
     def result(self, reason: EndReason, detail: str) -> SurveyResult:
         url = self.request.url
         hub = HubFacts(url=url.url, protocol=url.protocol, address=self.address, port=url.port, **self.facts)

@@ -12,9 +12,14 @@ import socket
 import ssl
 import time
 
+from cryptography import x509
+
 from evidence_crawler.netguard import check_destination
-from evidence_crawler.p2phub.records import EndReason, SurveyLimits
+from evidence_crawler.p2phub.records import EndReason, HubUrl, SurveyLimits
 from evidence_crawler.p2phub.transcript import Transcript
+
+# the ends that, on a peer connection (a file list), fail that peer only: noted, and the survey goes on
+PEER_FAILURES = {"connect_failed", "hub_closed", "stalled", "malformed", "message_too_large"}
 
 
 class SurveyStop(Exception):
@@ -64,6 +69,20 @@ def open_guarded(host: str, port: int, allow_private: bool, budget: Budget) -> t
     raise SurveyStop("connect_failed", f"cannot connect to {host}:{port} ({'; '.join(errors)})")
 
 
+def certificate_facts(der: bytes, digest: str) -> dict[str, str | bytes | None]:
+    """The ``HubFacts`` fields of a presented certificate: DER, sha256, subject and issuer (RFC 4514 text).
+
+    The names are read, not trusted: a certificate that does not parse keeps its DER and sha256."""
+    facts: dict[str, str | bytes | None] = {"tls_certificate_der": der, "tls_certificate_sha256": digest}
+    try:
+        cert = x509.load_der_x509_certificate(der)
+        facts.update(tls_certificate_subject=cert.subject.rfc4514_string(),
+                     tls_certificate_issuer=cert.issuer.rfc4514_string())
+    except ValueError:
+        pass
+    return facts
+
+
 def wrap_tls(sock: socket.socket, host: str) -> tuple[ssl.SSLSocket, bytes, str]:
     """TLS without chain validation: DC hubs use self-signed certificates; the certificate itself is kept
     as evidence (DER and sha256) instead of being trusted."""
@@ -73,6 +92,15 @@ def wrap_tls(sock: socket.socket, host: str) -> tuple[ssl.SSLSocket, bytes, str]
     tls = ctx.wrap_socket(sock, server_hostname=host)
     der = tls.getpeercert(binary_form=True) or b""
     return tls, der, hashlib.sha256(der).hexdigest()
+
+
+def connect_hub(url: HubUrl, allow_private: bool, budget: Budget) -> tuple[socket.socket, str, dict]:
+    """The guarded connection to a hub (TLS for ``adcs://``/``nmdcs://``): socket, IP, certificate facts."""
+    sock, address = open_guarded(url.host, url.port, allow_private, budget)
+    if not url.tls:
+        return sock, address, {}
+    tls, der, digest = wrap_tls(sock, url.host)
+    return tls, address, certificate_facts(der, digest)
 
 
 class Link:

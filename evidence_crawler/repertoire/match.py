@@ -78,12 +78,22 @@ class ItemKeys(Frozen):
 
 
 def item_keys(item: Item, mapping: FieldMapping) -> ItemKeys:
-    """What the item says it is; a p2p item's file name, or a lone 'Artist - Title', is split at the dash."""
+    """What the item says it is; a p2p item's file name, or a lone 'Artist - Title', is split at the dash.
+
+    A hub share (``p2p_share``) is named by its path: the file name, and when that has no dash, the folder
+    it is in as the artist ("/Music/Kino/Gruppa krovi.mp3")."""
     f = item.fields
-    title = f.get(mapping.title) or (P2P_SUFFIX_RE.sub("", str(f.get("name") or "")) if item.kind == "p2p" else None)
+    folder = None
+    if item.kind == "p2p_share":
+        *dirs, name = re.split(r"[/\\]+", str(f.get("path") or "").strip("/\\")[-2 * MAX_TEXT:]) or [""]
+        folder, title = (dirs[-1] if dirs else None), P2P_SUFFIX_RE.sub("", name)
+    else:
+        title = f.get(mapping.title) or (P2P_SUFFIX_RE.sub("", str(f.get("name") or "")) if item.kind == "p2p"
+                                         else None)
     artist = f.get(mapping.artist)
     if title and not artist:
         artist, title = split_artist_title(str(title)[:2 * MAX_TEXT])
+        artist = artist or folder
     kind = str(f.get(mapping.kind) or "").casefold()
     return ItemKeys(artist=str(artist)[:MAX_TEXT] if artist else None, title=str(title)[:MAX_TEXT] if title else None,
                     isrc=item_isrc(f.get(mapping.isrc)), gtin=item_gtin(f.get(mapping.upc) or f.get(mapping.ean)),

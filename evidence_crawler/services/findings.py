@@ -16,6 +16,7 @@ from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import atomic_write, iter_jsonl, temp_name
 from evidence_crawler.hashing import digest_bytes, digest_file
 from evidence_crawler.models import EventKind, Findings, Item, PageRecord, RepertoireVersion
+from evidence_crawler.p2phub.profile import HEADER as SURVEY_HEADER
 from evidence_crawler.profile import ProfileError, parse_profile
 from evidence_crawler.repertoire.findings import RepertoireRef, build_findings, findings_bytes
 from evidence_crawler.repertoire.match import FieldMapping, MatchOptions, WorkIndex, match_items
@@ -61,8 +62,11 @@ def _options(req: MatchRequest) -> tuple[MatchOptions, dict[str, str]]:
 
 def _mapping(store: LocalStore, capture_id: str) -> FieldMapping:
     path = capture_file(store, capture_id, "profile.yaml")
+    text = path.read_text("utf-8")
+    if text.startswith(SURVEY_HEADER):  # a hub survey (p2p hub): its shares are named by their paths
+        return FieldMapping()
     try:
-        profile = parse_profile(path.read_text("utf-8"), str(path))
+        profile = parse_profile(text, str(path))
     except ProfileError as exc:
         raise RepertoireUnusable(f"capture {capture_id}: its profile.yaml no longer parses: {exc}") from None
     return FieldMapping(**(profile.match or {}))

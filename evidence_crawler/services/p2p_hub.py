@@ -22,6 +22,7 @@ from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.hashing import digest_bytes
 from evidence_crawler.models import Digests, HubSurvey, Item, PageRecord
+from evidence_crawler.models.manifest import HubCertificate, HubRepertoire
 from evidence_crawler.netguard import REFUSAL_HINT, check_destination
 from evidence_crawler.p2phub.profile import LoadedSurveyProfile
 from evidence_crawler.p2phub.records import SurveyRequest, SurveyResult
@@ -29,6 +30,8 @@ from evidence_crawler.p2phub.survey import WarcRecordSpec, items, survey_hub, wa
 from evidence_crawler.p2phub.url import HubUrlError, parse_hub_url
 from evidence_crawler.services.capture import CaptureRefused
 from evidence_crawler.services.captures import capture_file, require_sealed
+from evidence_crawler.services.hub_repertoire import match_shares, repertoire_ref
+from evidence_crawler.services.repertoire import RepertoireUnusable
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore
 
@@ -54,6 +57,10 @@ def run_hub_survey(config: EvidenceConfig, loaded: LoadedSurveyProfile) -> dict[
     if config.allow_private and not request.allow_private:
         request = request.model_copy(update={"allow_private": True})
     addresses = preflight(request)
+    try:
+        repertoire = repertoire_ref(LocalStore(config.store), loaded.profile.p2p_hub)
+    except RepertoireUnusable as exc:
+        raise CaptureRefused(str(exc)) from None
     wanted = config.scrapy_settings()
     settings = {k: wanted.get(k) for k in SETTINGS}
     settings["EVIDENCE_ALLOW_PRIVATE"] = request.allow_private
@@ -63,8 +70,8 @@ def run_hub_survey(config: EvidenceConfig, loaded: LoadedSurveyProfile) -> dict[
     session.record_dns(request.url.host, {"addresses": addresses})
     try:
         result = survey_hub(request)
-        hub_record = _record(session, result)
-        seal_capture(session, finish_reason=_finish(session, result, request, hub_record))
+        hub_record = _record(session, result, repertoire)
+        seal_capture(session, finish_reason=_finish(session, result, request, hub_record, repertoire))
     except KeyboardInterrupt:
         session.interrupt("interrupted (SIGINT/SIGTERM)")
         raise
@@ -77,7 +84,7 @@ def run_hub_survey(config: EvidenceConfig, loaded: LoadedSurveyProfile) -> dict[
     return summary
 
 
-def _record(session: CaptureSession, result: SurveyResult) -> tuple[str, str] | None:
+def _record(session: CaptureSession, result: SurveyResult, repertoire: HubRepertoire | None) -> tuple[str, str] | None:
     """Write every record and item; (record id, sha256) of the hub transcript, None when nothing was said."""
     hub_record = None
     by_sha: dict[str, str] = {}
@@ -92,10 +99,13 @@ def _record(session: CaptureSession, result: SurveyResult) -> tuple[str, str] | 
         session.warc.write_metadata(result.hub.url, result.hub.tls_certificate_der, "application/pkix-cert",
                                     hub_record[0])
     if hub_record is not None:
+        found = []
         for data in items(result):
             sha = data["fields"].get("filelist_sha256") or hub_record[1]
-            session.record_item(Item(**data, page_sha256=sha, record_id=by_sha.get(sha, hub_record[0]),
-                                     fetched_at=iso(result.started_at)))
+            found.append(Item(**data, page_sha256=sha, record_id=by_sha.get(sha, hub_record[0]),
+                              fetched_at=iso(result.started_at)))
+        for item in match_shares(session.store, repertoire, found):
+            session.record_item(item)
     if result.end.reason != "completed":
         session.record_error(result.hub.url, f"hub_{result.end.reason}", result.end.detail)
     for note in result.filelist_notes:
@@ -122,7 +132,7 @@ def _page_line(session: CaptureSession, result: SurveyResult, spec: WarcRecordSp
 
 
 def _finish(session: CaptureSession, result: SurveyResult, request: SurveyRequest,
-            hub_record: tuple[str, str] | None) -> str:
+            hub_record: tuple[str, str] | None, repertoire: HubRepertoire | None) -> str:
     """Put the ``p2p_hub`` section on the session; the finish reason."""
     hub = result.hub
     session.extra_manifest["p2p_hub"] = HubSurvey(
@@ -134,7 +144,10 @@ def _finish(session: CaptureSession, result: SurveyResult, request: SurveyReques
                 "filelist_entries": sum(len(f.entries) for f in result.filelists),
                 "connections": len({m.channel for m in result.transcript})},
         transcript_record_id=hub_record[0] if hub_record else None,
-        transcript_sha256=hub_record[1] if hub_record else None, filelist_notes=result.filelist_notes)
+        transcript_sha256=hub_record[1] if hub_record else None, filelist_notes=result.filelist_notes,
+        tls_certificate=HubCertificate(sha256=hub.tls_certificate_sha256, subject=hub.tls_certificate_subject,
+                                       issuer=hub.tls_certificate_issuer) if hub.tls_certificate_sha256 else None,
+        repertoire=repertoire)
     return f"hub survey ended: {result.end.reason}: {result.end.detail}"
 
 

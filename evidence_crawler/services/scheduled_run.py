@@ -54,6 +54,8 @@ def survey_args(schedule: Schedule) -> list[str]:
             "--nick", hub.nick]
     for search in hub.searches:
         args += ["--search", search.term]
+    if hub.repertoire:
+        args += ["--repertoire", hub.repertoire, "--max-searches", str(hub.max_searches)]
     return args + (["--allow-private"] if schedule.allow_private else [])
 
 

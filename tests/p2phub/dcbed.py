@@ -6,6 +6,7 @@ config on free loopback ports, so searches, TTHs and file lists come from real D
 
 from __future__ import annotations
 
+import datetime
 import json
 import shutil
 import socket
@@ -20,6 +21,7 @@ HUB_NAME = "Evidence Test Hub"
 HUB_DESCRIPTION = "Hub started by the evidence-crawler tests"
 MOTD = "Welcome to the test hub: sharing is caring"
 SHARER = "sharer1"
+CERT_CN, CERT_ISSUER_CN = "hub.test", "Evidence Test CA"
 
 
 def need(binary: str) -> str:
@@ -45,15 +47,45 @@ def wait_for(check, timeout: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def hub_certificate(root: Path) -> bytes:
+    """A hub certificate signed by a throwaway CA (so subject and issuer differ), written as PEM for uhub;
+    returns the leaf's DER."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Evidence Tests"),
+                          x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name(CERT_CN)).issuer_name(name(CERT_ISSUER_CN))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(ca_key, hashes.SHA256()))
+    (root / "hub-cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (root / "hub-key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.TraditionalOpenSSL,
+                                                         serialization.NoEncryption()))
+    return cert.public_bytes(serialization.Encoding.DER)
+
+
 class Uhub:
-    def __init__(self, root: Path) -> None:
+    """``tls=True``: an ADCS hub (``adcs://``) with the certificate of ``hub_certificate`` (``self.der``)."""
+
+    def __init__(self, root: Path, tls: bool = False) -> None:
         self.port = free_port()
         (root / "motd.txt").write_text(MOTD + "\n")
         (root / "plugins.conf").write_text(f'plugin /usr/lib/uhub/mod_welcome.so "motd={root}/motd.txt"\n')
+        self.der = hub_certificate(root) if tls else None
+        secure = (f'tls_enable=yes\ntls_require=yes\ntls_certificate="{root}/hub-cert.pem"\n'
+                  f'tls_private_key="{root}/hub-key.pem"\n') if tls else ""
         (root / "uhub.conf").write_text(
             f"server_port={self.port}\nserver_bind_addr=127.0.0.1\nhub_name={HUB_NAME}\n"
             f"hub_description={HUB_DESCRIPTION}\nhub_enabled=1\nfile_plugins={root}/plugins.conf\n"
-            "max_users=50\n")
+            "max_users=50\n" + secure)
         self.log = open(root / "uhub.log", "wb")
         self.proc = subprocess.Popen([need("uhub"), "-c", str(root / "uhub.conf")], stdout=self.log,
                                      stderr=subprocess.STDOUT)
@@ -62,7 +94,7 @@ class Uhub:
         except BaseException:
             self.stop()
             raise
-        self.url = f"adc://127.0.0.1:{self.port}"
+        self.url = f"{'adcs' if tls else 'adc'}://127.0.0.1:{self.port}"
 
     def _listening(self) -> bool:
         if self.proc.poll() is not None:

@@ -3,9 +3,14 @@ against the NMDC and hostile fixture hubs and against a real uhub + eiskaltdcpp 
 
 from __future__ import annotations
 
+import hashlib
+import html
 import os
+import zipfile
+from pathlib import Path
 
 import pytest
+from warcio.archiveiterator import ArchiveIterator
 
 from evidence_crawler.demo.tsa import LocalTSA
 from evidence_crawler.models import CaptureManifest
@@ -13,16 +18,17 @@ from evidence_crawler.services.scheduled_run import crawl_args
 from storage.schedules import ScheduleBook
 from tests.conftest import Cli
 from tests.p2phub import fixture_hubs
-from tests.p2phub.dcbed import HUB_NAME, SHARER, Eiskalt, Uhub, wait_for
-from tests.p2phub.fixture_hubs import NMDC_HUB, NMDC_SHARE, FixtureHub
+from tests.p2phub.dcbed import CERT_CN, CERT_ISSUER_CN, HUB_NAME, SHARER, Eiskalt, Uhub, wait_for
+from tests.p2phub.fixture_hubs import NMDC_HUB, NMDC_SHARE, FixtureHub, NmdcFixture
 from tests.p2phub.test_adc_survey import FILES, rhash_tth
 from tests.servers.ntpd import NtpResponder
+from tests.servers.static import serve_folder
 
 
 @pytest.fixture
 def nmdc():
-    server = FixtureHub(fixture_hubs.nmdc_hub)
-    yield f"nmdc://127.0.0.1:{server.port}"
+    server = NmdcFixture()
+    yield server.url
     server.close()
 
 
@@ -47,7 +53,7 @@ def test_nmdc_survey_is_sealed_with_its_transcript_as_a_page_and_the_shares_as_i
     [hub] = [i for i in items if i["kind"] == "p2p_hub"]
     shares = [(i["fields"]["path"], i["fields"]["size"], i["fields"]["tth"]) for i in items
               if i["kind"] == "p2p_share"]
-    assert shares == NMDC_SHARE and hub["fields"]["users"] == 2
+    assert shares == NMDC_SHARE[:1] and hub["fields"]["users"] == 2
     assert {i["record_id"] for i in items} == {hub["record_id"]} and hub["source"] == "survey"
     verified = cli.run("captures", "verify", summary["capture_id"])
     assert verified.returncode == 0, verified.stdout + verified.stderr
@@ -75,7 +81,8 @@ def test_a_hub_survey_states_its_conditions_too(cli, nmdc):
     assert env.machine.cpu_count and env.tool_files.files > 100
 
 
-@pytest.mark.parametrize(("name", "reason"), [("giant", "message_too_large"), ("malformed", "malformed")])
+@pytest.mark.parametrize(("name", "reason"), [("giant", "message_too_large"), ("malformed", "malformed"),
+                                              ("flood", "message_limit"), ("stall", "stalled")])
 def test_hostile_hub_ends_cleanly_and_what_was_recorded_is_sealed(cli, name, reason):
     server = FixtureHub(getattr(fixture_hubs, name))
     try:
@@ -88,10 +95,43 @@ def test_hostile_hub_ends_cleanly_and_what_was_recorded_is_sealed(cli, name, rea
     assert cli.run("captures", "verify", summary["capture_id"]).returncode == 0
 
 
-def test_survey_from_a_capture_surveys_its_hub_links(cli, nmdc):
+def test_survey_from_a_capture_without_hub_links_is_refused(cli, nmdc):
     first = survey(cli, nmdc)
     proc = cli.run("p2p", "hub", "--from", first["capture_id"], "--json")
     assert proc.returncode == 2 and "no DC hub link" in proc.stderr
+
+
+@pytest.mark.slow
+def test_shop_page_hub_links_are_items_and_p2p_hub_from_surveys_each_hub_as_a_sealed_capture(cli, nmdc, tmp_path,
+                                                                                             write_profile):
+    hub = Uhub(tmp_path)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(
+        f'<html><body><a href="{hub.url}">our hub</a> <a href="{nmdc.replace("nmdc://", "dchub://")}">old hub</a>'
+        f' <a href="{hub.url}/">again</a> <a href="ed2k://|server|127.0.0.1|4661|/">eD2k server</a>'
+        '<a href="ed2k://|serverlist|http://127.0.0.1/server.met|/">server.met</a></body></html>')
+    served = serve_folder(site)
+    try:
+        profile = write_profile(f"name: hubshop\nstart_urls: ['{next(served)}']\nlimits: {{max_pages: 3}}\n")
+        shop = cli.crawl(profile)
+        servers = [(i["fields"]["type"], i["fields"].get("hub_url") or i["fields"].get("host")
+                    or i["fields"]["list_url"]) for i in cli.items(shop["capture_id"]) if i["kind"] == "p2p_server"]
+        assert servers == [("hub", hub.url), ("hub", nmdc.replace("nmdc://", "dchub://")), ("hub", hub.url),
+                           ("server", "127.0.0.1"), ("serverlist", "http://127.0.0.1/server.met")]
+        result = cli.json("p2p", "hub", "--from", shop["capture_id"], "--allow-private", "--json", "--duration",
+                          "20")
+    finally:
+        hub.stop()
+        served.close()
+    assert result["from"] == shop["capture_id"]
+    assert result["hubs"] == [hub.url, nmdc.replace("nmdc://", "dchub://")]  # once each; eD2k is not surveyed
+    assert [(s["state"], s["hub"]["url"], s["hub"]["name"], s["hub"]["end"]["reason"]) for s in result["surveys"]] \
+        == [("sealed", hub.url, HUB_NAME, "completed"), ("sealed", result["hubs"][1], NMDC_HUB, "completed")]
+    for s in result["surveys"]:
+        assert cli.run("captures", "verify", s["capture_id"]).returncode == 0
+        [facts] = [i["fields"] for i in cli.items(s["capture_id"]) if i["kind"] == "p2p_hub"]
+        assert facts["url"] == s["hub"]["url"] and facts["users"] >= 1
 
 
 def test_schedule_add_p2p_hub_runs_the_survey_command(cli, nmdc):
@@ -104,6 +144,11 @@ def test_schedule_add_p2p_hub_runs_the_survey_command(cli, nmdc):
     run = cli.json("schedule", "run-once", "hub-watch", "--json")
     assert run["result"] == "sealed" and run["capture_id"]
     assert cli.run("schedule", "add", "x", "--cron", "0 * * * *").returncode == 2
+    proc = cli.run("schedule", "add", "works", "--p2p-hub", nmdc, "--repertoire", "rao", "--max-searches", "5",
+                   "--cron", "0 * * * *")
+    assert proc.returncode == 0, proc.stderr
+    works = next(s for s in ScheduleBook(cli.store).all() if s.name == "works")
+    assert crawl_args(works)[-4:] == ["--repertoire", "rao", "--max-searches", "5"]
 
 
 @pytest.mark.slow
@@ -137,3 +182,30 @@ def test_real_hub_survey_seals_the_shared_files_and_diffs_a_newly_shared_one(cli
     # users.changed entry is not asserted)
     assert diff["removed"] == [] and diff["users"]["added"] == diff["users"]["removed"] == []
     exported_and_verified(cli, tmp_path, first["capture_id"], second["capture_id"])
+
+
+@pytest.mark.slow
+def test_adcs_hub_certificate_is_in_the_items_the_manifest_the_warc_and_the_report(cli, tmp_path):
+    hub = Uhub(tmp_path, tls=True)
+    try:
+        summary = survey(cli, hub.url)
+    finally:
+        hub.stop()
+    assert summary["state"] == "sealed" and summary["hub"]["end"]["reason"] == "completed", summary
+    assert summary["hub"]["name"] == HUB_NAME and hub.url.startswith("adcs://")
+    facts = {"sha256": hashlib.sha256(hub.der).hexdigest(), "subject": f"CN={CERT_CN},O=Evidence Tests",
+             "issuer": f"CN={CERT_ISSUER_CN},O=Evidence Tests"}
+    manifest = CaptureManifest.read(summary["manifest"])
+    assert manifest.p2p_hub.tls_certificate.model_dump() == facts
+    [item] = [i for i in cli.items(summary["capture_id"]) if i["kind"] == "p2p_hub"]
+    assert {k: item["fields"][f"tls_certificate_{k}"] for k in facts} == facts
+    warc = next((Path(summary["manifest"]).parent / "artifacts").glob("*.warc.gz"))
+    with warc.open("rb") as fh:
+        [cert] = [r.content_stream().read() for r in ArchiveIterator(fh) if r.rec_type == "metadata"
+                  and r.rec_headers.get_header("Content-Type") == "application/pkix-cert"]
+    assert cert == hub.der
+    assert cli.run("captures", "verify", summary["capture_id"]).returncode == 0
+    exported_and_verified(cli, tmp_path, summary["capture_id"])
+    with zipfile.ZipFile(tmp_path / "case.wacz") as z:
+        report = z.read("evidence/report.html").decode()
+    assert all(html.escape(v) in report for v in facts.values())
