@@ -26,15 +26,21 @@ VENV_BIN = Path(sys.executable).parent
 WACZ_EXPORTER = "scrapy_webarchive.extensions.WaczExporter"
 
 
-def bench_scrapy() -> Path:
-    return BENCH_VENV / "bin" / "scrapy"
+def bench_python() -> Path:
+    return BENCH_VENV / "bin" / "python"
+
+
+def bench_scrapy() -> list[str]:
+    """``scrapy`` run by bench/.venv's interpreter (Scrapy itself comes from the product's venv, so the
+    bench venv has no ``scrapy`` script of its own)."""
+    return [str(bench_python()), "-m", "scrapy"]
 
 
 def ensure_bench_venv(log=print) -> Path | None:
-    """``bench/.venv`` with the peer installed; its ``scrapy``, or None (with a reason logged)."""
+    """``bench/.venv`` with the peer installed; its python, or None (with a reason logged)."""
     stamp = BENCH_VENV / ".installed"
-    if stamp.exists() and stamp.stat().st_mtime >= REQUIREMENTS.stat().st_mtime and bench_scrapy().exists():
-        return bench_scrapy()
+    if stamp.exists() and stamp.stat().st_mtime >= REQUIREMENTS.stat().st_mtime and bench_python().exists():
+        return bench_python()
     base = getattr(sys, "_base_executable", sys.executable)
     try:
         subprocess.run([base, "-m", "venv", str(BENCH_VENV)], check=True, capture_output=True)
@@ -51,7 +57,7 @@ def ensure_bench_venv(log=print) -> Path | None:
         log(f"bench venv: could not set up {BENCH_VENV} ({exc}); {str(detail).strip()[-300:]}")
         return None
     stamp.touch()
-    return bench_scrapy()
+    return bench_python()
 
 
 def webarchive_settings(tmp: Path, tag: str, extensions_json: str) -> dict[str, str]:
