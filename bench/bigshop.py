@@ -17,11 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -29,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import peer  # noqa: E402
-from run import ROOT, VENV_BIN, Nginx, crawl_env, ensure_nginx, log  # noqa: E402
+from run import ROOT, VENV_BIN, Nginx, RssPoller, crawl_env, ensure_nginx, finish, log  # noqa: E402
 
 PER_LISTING = 20
 CATEGORIES = 10
@@ -87,12 +85,12 @@ def generate(root: Path, products: int) -> int:
     return pages
 
 
-class Sampler(threading.Thread):
+class Sampler(RssPoller):
     """(seconds, RSS bytes of the process tree, pages recorded) every 0.25 s."""
 
     def __init__(self, pid: int, store: Path) -> None:
-        super().__init__(daemon=True)
-        self.pid, self.store, self.samples, self._halt = pid, store, [], threading.Event()
+        super().__init__(pid, every_s=0.25)
+        self.store, self.samples, self.t0 = store, [], time.monotonic()
         self._pages_file: Path | None = None
 
     def _pages(self) -> int:
@@ -106,21 +104,9 @@ class Sampler(threading.Thread):
         except OSError:
             return self.samples[-1][2] if self.samples else 0
 
-    def run(self) -> None:
-        import psutil
-
-        t0 = time.monotonic()
-        try:
-            root = psutil.Process(self.pid)
-        except psutil.NoSuchProcess:
-            return
-        while not self._halt.is_set():
-            try:
-                rss = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
-            except psutil.NoSuchProcess:
-                return
-            self.samples.append((time.monotonic() - t0, rss, self._pages()))
-            self._halt.wait(0.25)
+    def sampled(self, rss: int) -> None:
+        super().sampled(rss)
+        self.samples.append((time.monotonic() - self.t0, rss, self._pages()))
 
     def at(self, pages: int) -> tuple[float, int, int] | None:
         return next((s for s in self.samples if s[2] >= pages), None)
@@ -151,8 +137,7 @@ def main() -> int:
             sampler.start()
             _, status, ru = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t0
-        sampler._halt.set()
-        sampler.join(2)
+        sampler.stop()
         load1 = os.getloadavg()
         try:
             summary = json.loads((tmp / "crawl.out").read_text(encoding="utf-8"))
@@ -164,11 +149,7 @@ def main() -> int:
         return report(summary, sampler, seconds, ru.ru_maxrss, (load0, load1), problem,
                       os.waitstatus_to_exitcode(status))
     finally:
-        server.stop()
-        if args.keep:
-            log(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        finish(server, tmp, args.keep)
 
 
 def report(summary: dict, sampler: Sampler, seconds: float, maxrss_kib: int, loads, problem, code: int) -> int:

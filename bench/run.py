@@ -219,13 +219,25 @@ class Nginx:
         return (r.stderr or r.stdout).strip().split(":", 1)[-1].strip()
 
 
+def finish(server: Nginx, tmp: Path, keep: bool) -> None:
+    """Stop nginx; remove the temp folder unless asked to keep it."""
+    server.stop()
+    if keep:
+        log(f"kept {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # --- running one crawl ---------------------------------------------------------------------------------
 class RssPoller(threading.Thread):
     """Sum of RSS over the process tree, sampled every 50 ms; keeps the peak."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, every_s: float = 0.05) -> None:
         super().__init__(daemon=True)
-        self.pid, self.peak, self._halt = pid, 0, threading.Event()
+        self.pid, self.peak, self.every_s, self._halt = pid, 0, every_s, threading.Event()
+
+    def sampled(self, rss: int) -> None:
+        self.peak = max(self.peak, rss)
 
     def run(self) -> None:
         import psutil
@@ -242,10 +254,10 @@ class RssPoller(threading.Thread):
                         total += p.memory_info().rss
                     except psutil.NoSuchProcess:
                         pass
-                self.peak = max(self.peak, total)
+                self.sampled(total)
             except psutil.NoSuchProcess:
                 return
-            self._halt.wait(0.05)
+            self._halt.wait(self.every_s)
 
     def stop(self) -> int:
         self._halt.set()
@@ -700,11 +712,7 @@ def main() -> int:
         hashing = hash_bench(hash_file, args.hash_reps)
         hash_file.unlink()
     finally:
-        server.stop()
-        if args.keep:
-            log(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
+        finish(server, tmp, args.keep)
 
     ossl = subprocess.run(["openssl", "version"], capture_output=True, text=True).stdout.strip()
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
