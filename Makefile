@@ -34,7 +34,9 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 bench: setup
-	$(PY) bench/run.py                        # crawl: bare Scrapy vs evidence crawl; hashing vs openssl
+	$(PY) bench/peer.py --setup               # bench/.venv: scrapy-webarchive (the crawl peer), never in .venv
+	$(PY) bench/run.py                        # crawl: bare Scrapy vs evidence crawl vs scrapy-webarchive; hashing
+	$(PY) bench/bigshop.py                    # RSS growth 5,000 -> 20,000 pages, generated shop on nginx
 	$(PY) bench/upload.py                     # S3: archiver vs plain boto3 upload_file (local moto_server)
 	$(PY) bench/verify.py                     # bundle verify vs openssl dgst -sha256 (>= 200 MB bundle)
 	$(PY) bench/browser.py --captures $(BENCH_CAPTURES)  # browser capture vs bare Playwright

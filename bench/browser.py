@@ -6,7 +6,9 @@ Serves N item pages (HTML + CSS + a script that writes the price table + an XHR)
     concurrency (PLAYWRIGHT_MAX_CONTEXTS);
 (b) evidence: ``evidence-crawler crawl`` of a ``render: all`` profile listing the N pages (raw bytes of
     every request in the WARC, DOM conversion record, full-page PNG, viewport PNG, PDF, sealed).
-Prints captures/min of both and the ratio (target >= 0.80), end to end (process start to exit for the
+(c) the evidence crawl again with ``EVIDENCE_RENDER_PDF=0``: the bare loop prints no PDF, so the ratio
+    is shown with and without it, and what the PDF costs per capture.
+Prints captures/min of each and the ratios (target >= 0.85 in steady state), end to end (process start to exit for the
 evidence crawl, browser launch to close for the bare loop) and in steady state (first render started to
 last render finished), the concurrency each side achieved (render-seconds / wall-seconds), the median
 seconds per step of an evidence render, and the RSS of the evidence crawl's Python process and, separately,
@@ -121,8 +123,8 @@ def _render_spans(renders: list[dict]) -> list[tuple[float, float]]:
     return out
 
 
-def run_evidence(tmp: Path, urls: list[str], concurrency: int) -> dict:
-    store = tmp / "store"
+def run_evidence(tmp: Path, urls: list[str], concurrency: int, pdf: bool = True) -> dict:
+    store = tmp / ("store" if pdf else "store-no-pdf")
     profile = tmp / "bench-browser.yaml"
     profile.write_text(json.dumps({"name": "bench-browser", "start_urls": urls, "follow": [], "render": "all",
                                    "item_pages": "/item/", "fields": {"title": "h1::text"},
@@ -132,9 +134,14 @@ def run_evidence(tmp: Path, urls: list[str], concurrency: int) -> dict:
     env = {**os.environ, "EVIDENCE_AUTOTHROTTLE": "0", "EVIDENCE_RENDER_MAX_CONTEXTS": str(concurrency),
            "EVIDENCE_CONCURRENCY": str(concurrency * 4)}
     exe = Path(sys.executable).parent / "evidence-crawler"
+    cmd = [str(exe), "--store", str(store), "crawl", str(profile), "--allow-private", "--json"]
+    if not pdf:  # the render options are Scrapy settings: the same crawl through `scrapy crawl -s`
+        env.update(EVIDENCE_STORE=str(store), EVIDENCE_ALLOW_PRIVATE="1",
+                   SCRAPY_SETTINGS_MODULE="evidence_crawler.settings")
+        cmd = [str(exe.parent / "scrapy"), "crawl", "storefront", "-a", f"profile={profile}",
+               "-s", "EVIDENCE_RENDER_PDF=False", "-s", "LOG_LEVEL=WARNING"]
     started_wall, started = time.time(), time.monotonic()
-    proc = subprocess.Popen([str(exe), "--store", str(store), "crawl", str(profile), "--allow-private", "--json"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
     ps = psutil.Process(proc.pid)
     rss_at: dict[int, dict] = {}
     first = min(100, len(urls))
@@ -164,7 +171,7 @@ def run_evidence(tmp: Path, urls: list[str], concurrency: int) -> dict:
     t.join()
     if proc.returncode != 0:
         raise RuntimeError(f"evidence crawl failed: {err[-2000:]}")
-    summary = json.loads(out)
+    summary = json.loads(out) if pdf else _summary_of_store(exe, store, env)
     failed = sum(1 for e in summary["errors"] if e["kind"] == "render_failed")
     renders_file = Path(summary["manifest"]).parent / "artifacts" / "renders.jsonl"
     renders = [json.loads(line) for line in renders_file.read_text().splitlines()]
@@ -178,6 +185,19 @@ def run_evidence(tmp: Path, urls: list[str], concurrency: int) -> dict:
             "startup_s": round(spans["first_start"] - started_wall, 2),
             "after_last_render_s": round(started_wall + elapsed - spans["last_end"], 2),
             "median_step_s": steps, "rss_at": {str(k): v for k, v in sorted(rss_at.items())}}
+
+
+def _summary_of_store(exe: Path, store: Path, env: dict) -> dict:
+    """What ``crawl --json`` prints, for a crawl run through ``scrapy crawl``: from ``captures show``."""
+    def cli(*args: str):
+        return json.loads(subprocess.run([str(exe), "--store", str(store), *args], capture_output=True, text=True,
+                                         env=env, cwd=ROOT, check=True).stdout)
+
+    (capture,) = cli("captures", "list", "--json")
+    shown = cli("captures", "show", capture["capture_id"], "--json")
+    counts = shown.get("counts") or {}
+    return {"errors": shown["errors"], "manifest": shown["manifest"], "offers": counts.get("offers"),
+            "pages": counts.get("pages", len(shown["pages"]))}
 
 
 async def _bare(urls: list[str], concurrency: int, executable: str, launch: dict) -> tuple[float, dict]:
@@ -208,7 +228,9 @@ async def _bare(urls: list[str], concurrency: int, executable: str, launch: dict
     return time.monotonic() - started, _spans(spans)
 
 
-def run_browser_round(tmp: Path, captures: int = 1000, concurrency: int = 4) -> dict:
+def run_browser_round(tmp: Path, captures: int = 1000, concurrency: int = 4, with_no_pdf: bool = True) -> dict:
+    """Bare loop, evidence crawl, and (``with_no_pdf``) the evidence crawl again with
+    ``EVIDENCE_RENDER_PDF=0``: the bare loop prints no PDF, so the ratio is shown with and without it."""
     try:
         binary = locate_chromium(os.environ.get("EVIDENCE_CHROMIUM") or None)
     except BrowserNotFound as exc:
@@ -219,6 +241,7 @@ def run_browser_round(tmp: Path, captures: int = 1000, concurrency: int = 4) -> 
     try:
         bare_s, bare_spans = asyncio.run(_bare(urls, concurrency, binary.executable, binary.launch_kwargs()))
         evidence = run_evidence(tmp, urls, concurrency)
+        no_pdf = run_evidence(tmp, urls, concurrency, pdf=False) if with_no_pdf else None
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -233,7 +256,16 @@ def run_browser_round(tmp: Path, captures: int = 1000, concurrency: int = 4) -> 
         last = rss.get(str(captures) if key == "python_mib" else steady_mark)
         return round((last[key] - first[key]) / first[key] * 100, 1) if first and last and first[key] else None
 
-    return {"browser": binary.executable, "concurrency": concurrency, "captures": captures, "bare": bare,
+    pdf_part = {}
+    if no_pdf is not None:
+        pdf_part = {"evidence_no_pdf": no_pdf,
+                    "ratio_no_pdf": round(no_pdf["captures_per_min"] / bare["captures_per_min"], 3),
+                    "ratio_steady_no_pdf": round(no_pdf["steady_per_min"] / bare["steady_per_min"], 3),
+                    # what the PDF adds per capture, in wall seconds of the whole pool (steady state)
+                    "pdf_cost_s_per_capture": round(60 / evidence["steady_per_min"] - 60 / no_pdf["steady_per_min"], 3),
+                    "pdf_step_median_s": evidence["median_step_s"].get("pdf")}
+    return {**pdf_part, "browser": binary.executable, "concurrency": concurrency, "captures": captures,
+            "bare": bare, "load_avg_1min": round(os.getloadavg()[0], 2),
             "evidence": evidence, "ratio": round(evidence["captures_per_min"] / bare["captures_per_min"], 3),
             "ratio_steady": round(evidence["steady_per_min"] / bare["steady_per_min"], 3),
             "browser_rss_mark": int(steady_mark),
@@ -245,18 +277,27 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--captures", type=int, default=1000)
     ap.add_argument("--concurrency", type=int, default=4)
+    ap.add_argument("--no-pdf-run", action=argparse.BooleanOptionalAction, default=True,
+                    help="also run the evidence crawl with EVIDENCE_RENDER_PDF=0 (default: yes)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp:
-        result = run_browser_round(Path(tmp), args.captures, args.concurrency)
+        result = run_browser_round(Path(tmp), args.captures, args.concurrency, args.no_pdf_run)
     print(json.dumps(result, indent=2))
     if "skipped" not in result:
         ev, bare = result["evidence"], result["bare"]
         print(f"browser round: evidence {ev['captures_per_min']} captures/min (screenshot + DOM + PDF + WARC, "
               f"sealed) vs bare Playwright {bare['captures_per_min']} (goto + full-page screenshot): ratio "
-              f"{result['ratio']} (target >= 0.80); steady state {ev['steady_per_min']} vs "
+              f"{result['ratio']}; steady state {ev['steady_per_min']} vs "
               f"{bare['steady_per_min']}: {result['ratio_steady']}; concurrency achieved "
-              f"{ev['concurrency_achieved']} vs {bare['concurrency_achieved']} of {args.concurrency}",
-              file=sys.stderr)
+              f"{ev['concurrency_achieved']} vs {bare['concurrency_achieved']} of {args.concurrency} "
+              f"(target: steady ratio >= 0.85); load average {result['load_avg_1min']}", file=sys.stderr)
+        if "evidence_no_pdf" in result:
+            nop = result["evidence_no_pdf"]
+            print(f"without the PDF (EVIDENCE_RENDER_PDF=0, the bare loop prints none): {nop['captures_per_min']} "
+                  f"captures/min, ratio {result['ratio_no_pdf']}, steady {nop['steady_per_min']}: "
+                  f"{result['ratio_steady_no_pdf']}; the PDF costs {result['pdf_cost_s_per_capture']} s of pool "
+                  f"time per capture (its step alone: median {result['pdf_step_median_s']} s in one context)",
+                  file=sys.stderr)
         print(f"RSS (MiB) after N captures: {ev['rss_at']}; growth % {result['rss_growth_pct']} (Python: "
               f"{min(100, args.captures)} -> {args.captures}; browser: {min(100, args.captures)} -> "
               f"{result['browser_rss_mark']}, still rendering) (target < 10%)", file=sys.stderr)

@@ -1,7 +1,9 @@
 """``evidence-crawler``: the Typer app; each command lives in ``evidence_crawler/commands/``.
 
-Command modules import what they need inside the command (parsel, croniter, Scrapy take a while to
-import), so ``verify`` or ``--help`` do not pay for ``crawl``.
+Commands are loaded lazily (:class:`LazyGroup`): the app knows each command's name and where it lives,
+and imports a command module only when that command runs (or when ``--help`` lists them all). Command
+modules in turn import what they need inside the command (parsel, croniter, Scrapy take a while to
+import), so ``verify`` starts without loading ``crawl``, ``archive`` (boto3) or the config (pydantic-settings).
 
 Machine-readable output (``--json``, ``items``) goes to stdout; progress, logs and errors to stderr,
 so ``crawl --json | jq`` always sees exactly one JSON object.
@@ -9,29 +11,86 @@ so ``crawl --json | jq`` always sees exactly one JSON object.
 
 from __future__ import annotations
 
+import importlib
+import os
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
-from evidence_crawler.commands.archive import archive_app
-from evidence_crawler.commands.capture import capture
-from evidence_crawler.commands.captures import captures_app, items, reindex
-from evidence_crawler.commands.context import CliContext
-from evidence_crawler.commands.crawl import crawl
-from evidence_crawler.commands.diffcmd import diff, history
-from evidence_crawler.commands.distributed import crawl_status, worker
-from evidence_crawler.commands.export import export
-from evidence_crawler.commands.keys import keys_app
-from evidence_crawler.commands.p2p import p2p_app
-from evidence_crawler.commands.profiles import demo_site, profiles_app
-from evidence_crawler.commands.repertoire import match, repertoire_app
-from evidence_crawler.commands.schedule import schedule_app
-from evidence_crawler.commands.schema import schema
-from evidence_crawler.commands.ui import ui
-from evidence_crawler.commands.verify import verify as verify_bundle
+# pydantic looks for plugins in every installed distribution's entry points (importlib.metadata) when the
+# first model is built; this tool uses none. PYDANTIC_DISABLE_PLUGINS= (empty) lets them load again.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+# name -> (module in evidence_crawler.commands, attribute); a Typer attribute is a command group.
+# The order is that of --help.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "diff": ("diffcmd", "diff"), "history": ("diffcmd", "history"), "export": ("export", "export"),
+    "verify": ("verify", "verify"), "capture": ("capture", "capture"), "worker": ("distributed", "worker"),
+    "crawl-status": ("distributed", "crawl_status"), "crawl": ("crawl", "crawl"), "items": ("captures", "items"),
+    "reindex": ("captures", "reindex"), "demo-site": ("profiles", "demo_site"), "schema": ("schema", "schema"),
+    "ui": ("ui", "ui"), "match": ("repertoire", "match"),
+    "captures": ("captures", "captures_app"), "profiles": ("profiles", "profiles_app"),
+    "archive": ("archive", "archive_app"), "schedule": ("schedule", "schedule_app"), "keys": ("keys", "keys_app"),
+    "repertoire": ("repertoire", "repertoire_app"), "p2p": ("p2p", "p2p_app"),
+}
+
+
+def load_command(name: str):
+    """The click command (or group) of ``name``, built by Typer from its function (or Typer app)."""
+    module, attr = COMMANDS[name]
+    obj = getattr(importlib.import_module(f"evidence_crawler.commands.{module}"), attr)
+    holder = typer.Typer()
+    holder.callback()(lambda: None)  # a group of one, so that Typer builds the command under its own name
+    if isinstance(obj, typer.Typer):
+        holder.add_typer(obj, name=name)
+    else:
+        holder.command(name)(obj)
+    return typer.main.get_group(holder).commands[name]
+
+
+class _LazyCommands(MutableMapping):
+    """The group's ``commands``: names known up front, each command built on first lookup."""
+
+    def __init__(self) -> None:
+        self._loaded: dict = {}
+
+    def __getitem__(self, name: str):
+        if name not in self._loaded:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._loaded[name] = load_command(name)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        raise KeyError(name)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from COMMANDS
+        yield from (n for n in self._loaded if n not in COMMANDS)
+
+    def __len__(self) -> int:
+        return len(set(COMMANDS) | set(self._loaded))
+
+
+class LazyGroup(TyperGroup):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        lazy = _LazyCommands()
+        for name, command in self.commands.items():
+            lazy[name] = command
+        self.commands = lazy
+
+    def list_commands(self, ctx) -> list[str]:
+        return list(self.commands)  # names only: nothing imported until a command is looked up
+
+
+app = typer.Typer(cls=LazyGroup, add_completion=False, no_args_is_help=True,
                   help="Court-grade evidence captures of storefronts.")
 
 
@@ -39,18 +98,10 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 def main(ctx: typer.Context,
          store: Annotated[Path | None, typer.Option(help="evidence store folder [env EVIDENCE_STORE]")] = None,
          verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Scrapy log at INFO")] = False) -> None:
+    from evidence_crawler.commands.context import CliContext
+
     ctx.obj = CliContext(store, verbose)
 
-
-for name, command in (("diff", diff), ("history", history), ("export", export), ("verify", verify_bundle),
-                      ("capture", capture), ("worker", worker), ("crawl-status", crawl_status), ("crawl", crawl),
-                      ("items", items), ("reindex", reindex), ("demo-site", demo_site),
-                      ("schema", schema), ("ui", ui), ("match", match)):
-    app.command(name)(command)
-for name, group in (("captures", captures_app), ("profiles", profiles_app), ("archive", archive_app),
-                    ("schedule", schedule_app), ("keys", keys_app), ("repertoire", repertoire_app),
-                    ("p2p", p2p_app)):
-    app.add_typer(group, name=name)
 
 if __name__ == "__main__":
     app()

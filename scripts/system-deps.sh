@@ -22,6 +22,7 @@ command -v ip >/dev/null || need+=(iproute2)  # ... brings its loopback up
 [ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null || need+=(dnsmasq-base)  # intermediaries tests: a real DNS server (own port)
 command -v uhub >/dev/null || need+=(uhub)  # P2P hub survey tests: a real ADC hub (own config, own port)
 command -v eiskaltdcpp-daemon >/dev/null || need+=(eiskaltdcpp-daemon)  # hub tests: a real DC client sharing files
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || need+=(nginx-light)  # `make bench`: a private nginx serves the corpus
 command -v rhash >/dev/null || need+=(rhash)  # TTH for the hub tests; pulls librhash (ADC CID = Tiger(PID), p2phub/tiger.py)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then

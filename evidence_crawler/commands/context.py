@@ -17,9 +17,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from evidence_crawler.config import EvidenceConfig
-
 if TYPE_CHECKING:
+    from evidence_crawler.config import EvidenceConfig
     from storage.local import LocalStore
 
 err = Console(stderr=True)
@@ -38,6 +37,8 @@ class CliContext:
     @cached_property
     def config(self) -> EvidenceConfig:
         """``EVIDENCE_*`` read once. The store path stays as given: a crawl records it so in its manifest."""
+        from evidence_crawler.config import EvidenceConfig  # pydantic-settings: only for commands that need it
+
         return EvidenceConfig() if self.store_option is None else EvidenceConfig(store=self.store_option)
 
     @cached_property

@@ -16,14 +16,14 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Open(BaseModel):
     """A section whose keys are not ours to fix (tool reports, settings snapshots): known keys typed,
     any other key kept as it was written."""
 
-    model_config = ConfigDict(frozen=True, extra="allow")
+    model_config = ConfigDict(frozen=True, extra="allow", defer_build=True)
 
 
 class JsonDocument(Frozen):

@@ -14,7 +14,7 @@ class Offer(BaseModel):
     """Profile offer fields (raw text) plus the parsed ``amount`` (decimal string) and ``currency``; the
     other keys are whatever the site profile names, so they are kept as given."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     amount: str | None = None
     currency: str | None = None

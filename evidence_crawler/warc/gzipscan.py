@@ -7,7 +7,7 @@ and one task per run checks records (:class:`~evidence_crawler.warc.recordcheck.
 its first candidate on, one after the other, skipping a candidate that does not inflate. Then the
 chain is walked from the member's first byte, each record's end being the next one's start. A
 candidate that lies inside a record (the magic occurring by chance in compressed data, about once per
-16 MB, or a segment starting inside a record) is discarded, at the cost of the little work zlib does
+16 MB, or a segment starting inside a record) is discarded, at the cost of the little work the inflater does
 before it rejects it. The outcome is exactly that of a sequential read: what a record's check says
 depends only on the bytes from its start.
 
@@ -131,7 +131,7 @@ class _Chain:
             elif self.bad is not None:
                 self.cursor = win.next_start(self.cursor)
                 continue
-            else:  # no gzip magic here (or it straddles two windows): zlib tells which
+            else:  # no gzip magic here (or it straddles two windows): the inflater tells which
                 rec, err = _inflate(GzipRecord(self.cursor), memoryview(win.data)[rel:])
             self._settle(rec, err, win, more)
 

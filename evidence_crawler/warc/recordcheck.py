@@ -3,9 +3,9 @@
 This is the hot path of ``verify`` and ``captures verify``. warcio's ``ArchiveIterator`` does the same
 checks but reads the inflated stream line by line and in small blocks through several Python layers,
 which made verify ~3x slower than inflating alone; here each gzip member is inflated with
-``zlib.decompressobj`` in large steps and the bytes go straight to ``hashlib``, which (like zlib)
-releases the GIL, so records can be checked on several threads at once
-(:mod:`evidence_crawler.warc.gzipscan`).
+ISA-L's igzip (:mod:`evidence_crawler.warc.gzipcodec`, zlib when it is missing) in large steps and
+the bytes go straight to ``hashlib``, which (like igzip and zlib) releases the GIL, so records can be
+checked on several threads at once (:mod:`evidence_crawler.warc.gzipscan`).
 
 warcio is still what reads the structure: the WARC header block is parsed by warcio's own
 ``StatusAndHeadersParser`` (same accepted versions), the HTTP header block ends where warcio's parser
@@ -21,7 +21,6 @@ headers and one inflate step are held.
 from __future__ import annotations
 
 import io
-import zlib
 from dataclasses import dataclass, field
 
 from warcio.recordloader import ArcWarcRecordLoader
@@ -30,10 +29,13 @@ from warcio.utils import Digester
 
 from evidence_crawler.warc.dechunk import Dechunker, is_chunked
 from evidence_crawler.warc.digest import sha256_of
+from evidence_crawler.warc.gzipcodec import Error as InflateError
+from evidence_crawler.warc.gzipcodec import decompressor
 from evidence_crawler.warc.warcio_pin import compare_digest, parse_digest
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
-IN_STEP = 1 << 20  # compressed bytes handed to zlib per call (large: few GIL hand-offs per byte)
+GZIP_RESERVED_FLAGS = 0xE0  # RFC 1952: a member with these FLG bits set must be refused (zlib does; igzip not)
+IN_STEP = 1 << 20  # compressed bytes handed to zlib per call (large: few GIL hand-offs)
 OUT_STEP = 4 << 20  # inflated bytes asked of zlib per call (bounds memory on highly compressible records)
 MAX_HEADER = 1 << 20  # a WARC or HTTP header block larger than this is refused, not buffered
 MAX_TAIL = 64 << 10  # bytes tolerated after a record inside its gzip member (normally CRLF CRLF)
@@ -43,7 +45,7 @@ _WARC = StatusAndHeadersParser(ArcWarcRecordLoader.WARC_TYPES)
 
 
 class GzipCorrupt(Exception):
-    """zlib could not inflate the member (bad header, damaged deflate data, CRC32 or length mismatch)."""
+    """The member could not be inflated (bad header, damaged deflate data, CRC32 or length mismatch)."""
 
 
 def header_end(buf: bytes | bytearray, final: bool) -> int | None:
@@ -92,12 +94,14 @@ class GzipRecord:
     _dechunked_declared: str | None = None
 
     def __post_init__(self) -> None:
-        self._z = zlib.decompressobj(31)  # gzip wrapper: zlib checks the header, CRC32 and ISIZE
+        self._z = decompressor()  # gzip wrapper: the header, CRC32 and ISIZE are checked
 
     def feed(self, data: memoryview) -> int:
         """Inflate from ``data`` (the member's next compressed bytes) until the member ends or ``data``
         runs out; returns the bytes used. Raises GzipCorrupt."""
         z, pos, size = self._z, 0, len(data)
+        if self.consumed == 0 and size > 3 and data[3] & GZIP_RESERVED_FLAGS:
+            raise GzipCorrupt("unknown header flags set")  # also rejects most false candidates at once
         try:
             while not z.eof:
                 chunk = data[pos:pos + IN_STEP]
@@ -107,7 +111,7 @@ class GzipRecord:
                     self._take(out)
                 if pos >= size and len(out) < OUT_STEP:
                     break
-        except zlib.error as exc:
+        except InflateError as exc:
             raise GzipCorrupt(str(exc)) from None
         self.consumed += pos
         if z.eof:

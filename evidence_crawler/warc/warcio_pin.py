@@ -11,7 +11,6 @@ naming the pin, rather than with an AttributeError deep inside verify or a WARC 
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import version
 
 WARCIO_PIN = "warcio>=1.8.1,<1.9"  # keep equal to the requirement in pyproject.toml
 PRIVATE_NAMES = {
@@ -46,6 +45,8 @@ def missing_names() -> list[str]:
 
 def require_warcio() -> None:
     if missing := missing_names():
+        from importlib.metadata import version  # only to name the installed release (slow to import)
+
         raise WarcioMismatch(
             f"evidence-crawler needs {WARCIO_PIN} (installed: warcio {version('warcio')}); "
             f"missing: {', '.join(missing)}. Reinstall with: pip install '{WARCIO_PIN}'")
