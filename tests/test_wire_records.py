@@ -90,7 +90,8 @@ def test_chunked_records_declare_the_dechunked_payload_and_plain_ones_the_payloa
 def test_extraction_redirects_and_decompression_see_the_parsed_response(crawled):
     cli, summary, _, _ = crawled
     items = {i["fields"]["title"]: i["offers"][0]["price"] for i in cli.items(summary["capture_id"])}
-    assert items == {"Item 1": "1.99", "Item 2": "2.99", "Item 3": "3.99", "Item 4": "4.99"}
+    assert items == {"Item 1": "1.99", "Item 2": "2.99", "Item 3": "3.99", "Item 4": "4.99",
+                     "Item 5": "5.99", "Item 6": "6.99"}
     pages = cli.json("captures", "show", summary["capture_id"], "--json")["pages"]
     assert any(p["url"].endswith("/moved") and p["redirect_to"].endswith("/item/4") for p in pages)
     lines = (cli.store / "captures" / summary["capture_id"] / "artifacts" / "pages.jsonl").read_text().splitlines()

@@ -99,13 +99,15 @@ def _load_capture(store: LocalStore, events: list[CustodyEvent], capture_id: str
 
 
 def _cdxj(warcs: list[tuple[str, Path]]) -> bytes:
-    """CDXJ over every WARC, ``filename`` as named in ``archive/``, lines sorted (cdxj-indexer, on warcio)."""
+    """CDXJ over every WARC, ``filename`` as named in ``archive/``, lines sorted (cdxj-indexer, on warcio).
+    Metadata records are left out: an interim 103 kept as metadata under the page's URL would otherwise be
+    what pywb and ReplayWeb.page replay for that URL (same timestamp, sorted first)."""
     from cdxj_indexer.main import write_cdx_index
 
     lines: list[str] = []
     for name, path in warcs:
         buf = io.StringIO()
-        write_cdx_index(buf, [str(path)], {"filename": name})
+        write_cdx_index(buf, [str(path)], {"filename": name, "records": "response,revisit,resource"})
         lines += buf.getvalue().splitlines(keepends=True)
     return "".join(sorted(lines)).encode()
 

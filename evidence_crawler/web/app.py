@@ -24,6 +24,7 @@ from evidence_crawler.services.diff import DiffUnusable, diff_captures
 from evidence_crawler.web import readside
 from evidence_crawler.web.chart import price_chart
 from evidence_crawler.web.jobs import Jobs
+from evidence_crawler.web.replay import MISSING, SANDBOX, ReplayOrigin
 from evidence_crawler.web.safefiles import NotServable, artifact_response
 from evidence_crawler.web.search import SearchIndex
 from evidence_crawler.web.security import Access, SecurityMiddleware
@@ -34,9 +35,22 @@ HERE = Path(__file__).parent
 MAX_UPLOAD = 4 << 30  # a bundle upload larger than this is refused (the verifier's own caps apply inside)
 
 
-def create_app(config: EvidenceConfig, store: LocalStore, access: Access) -> FastAPI:
+def replay_frame(request: Request, replay: ReplayOrigin | None, data: dict[str, Any]) -> dict[str, str]:
+    """The item page's replay frame: its URL on the replay origin, or why there is none."""
+    if data["page"] is None:
+        return {"replay_note": "No recorded page for this item."}
+    if replay is None or replay.assets is None:
+        return {"replay_note": MISSING}
+    if data["state"] != "sealed":
+        return {"replay_note": f"This capture is {data['state']}: replay is offered once it is sealed."}
+    return {"replay_src": replay.embed_url(request, data["capture_id"], data["page"]["url"],
+                                           data["page"].get("fetched_at"))}
+
+
+def create_app(config: EvidenceConfig, store: LocalStore, access: Access, replay: ReplayOrigin | None = None
+               ) -> FastAPI:
     app = FastAPI(title="evidence-crawler workbench", docs_url=None, redoc_url=None, openapi_url=None)
-    app.add_middleware(SecurityMiddleware, access=access)
+    app.add_middleware(SecurityMiddleware, access=access, frame_src=replay.origin if replay else None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["shop"] = lambda value, limit=2000: shop_html(  # the report's rendering of shop text
@@ -85,7 +99,8 @@ def create_app(config: EvidenceConfig, store: LocalStore, access: Access) -> Fas
             data = readside.item(store, capture_id, n)
         except CaptureNotFound as exc:
             not_found(exc)
-        return page(request, "item.html.j2", d=data, chart=Markup(price_chart(data["history"])))
+        return page(request, "item.html.j2", d=data, chart=Markup(price_chart(data["history"])),
+                    replay_sandbox=SANDBOX, **replay_frame(request, replay, data))
 
     @app.get("/captures/{capture_id}/artifacts/{name}")
     def artifact(capture_id: str, name: str, inline: bool = False):

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+from collections.abc import Callable
 
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -43,14 +44,21 @@ class Access:
         self.token_name = token_name or ("token" if token else None)
         self.secret = secrets.token_bytes(32)
 
-    def allowed(self, request: Request) -> bool:
-        if self.token is None:
+    @property
+    def replay_token(self) -> str | None:
+        """The replay origin's own token (``web.replay``): not the app's, so a page replayed there holds
+        nothing that opens the app."""
+        return hmac.new(self.secret, b"replay-origin", hashlib.sha256).hexdigest() if self.token else None
+
+    def allowed(self, request: Request, expected: str | None = None, cookie: str = COOKIE) -> bool:
+        expected = self.token if expected is None else expected
+        if expected is None:
             return True
-        given = request.cookies.get(COOKIE) or request.query_params.get("token") or ""
+        given = request.cookies.get(cookie) or request.query_params.get("token") or ""
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer "):
             given = auth[7:]
-        return hmac.compare_digest(given.encode(), self.token.encode())
+        return hmac.compare_digest(given.encode(), expected.encode())
 
     def csrf(self, path: str) -> str:
         return hmac.new(self.secret, path.encode(), hashlib.sha256).hexdigest()
@@ -60,20 +68,33 @@ class Access:
 
 
 class SecurityMiddleware(BaseHTTPMiddleware):
-    """401 without the token; security headers on every answer; the token moved from the URL to a cookie."""
+    """401 without the token; security headers on every answer; the token moved from the URL to a cookie.
+    ``frame_src(request)``: the one origin the pages may frame (the replay origin), when there is one."""
 
-    def __init__(self, app, access: Access) -> None:
+    cookie = COOKIE
+
+    def __init__(self, app, access: Access, frame_src: Callable[[Request], str] | None = None) -> None:
         super().__init__(app)
         self.access = access
+        self.frame_src = frame_src
+
+    def expected(self) -> str | None:
+        return self.access.token
+
+    def headers(self, request: Request) -> dict[str, str]:
+        if self.frame_src is None:
+            return HEADERS
+        return {**HEADERS, "Content-Security-Policy": f"{CSP}; frame-src {self.frame_src(request)}"}
 
     async def dispatch(self, request: Request, call_next) -> Response:
-        if not self.access.allowed(request):
+        expected = self.expected()
+        if expected is not None and not self.access.allowed(request, expected, self.cookie):
             response: Response = PlainTextResponse("401: this workbench needs its token (?token=...)", 401)
-        elif self.access.token and request.query_params.get("token") and request.method == "GET":
+        elif expected and request.query_params.get("token") and request.method == "GET":
             response = RedirectResponse(request.url.remove_query_params("token"), 303)
-            response.set_cookie(COOKIE, self.access.token, httponly=True, samesite="strict")
+            response.set_cookie(self.cookie, expected, httponly=True, samesite="strict")
         else:
             response = await call_next(request)
-        for name, value in HEADERS.items():
+        for name, value in self.headers(request).items():
             response.headers.setdefault(name, value)
         return response

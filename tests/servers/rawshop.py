@@ -13,7 +13,8 @@ import socket
 import ssl
 import threading
 
-ITEMS = {1: "chunked", 2: "gzip", 3: "gzip+chunked", 4: "plain"}
+ITEMS = {1: "chunked", 2: "gzip", 3: "gzip+chunked", 4: "plain", 5: "bare-chunked",
+         6: "gzip+bare-chunked"}  # bare: no chunk extensions
 
 
 def _page(title: str, price: str, links: str = "") -> bytes:
@@ -21,14 +22,15 @@ def _page(title: str, price: str, links: str = "") -> bytes:
             f"<span class=price>{price}</span>{links}</body></html>").encode()
 
 
-def _chunked(body: bytes, sizes=(7, 26, 300)) -> bytes:
-    """Chunk-size lines in upper-case hex with extensions, the last chunk with a trailer."""
+def _chunked(body: bytes, sizes=(7, 26, 300), bare: bool = False) -> bytes:
+    """Chunk-size lines in upper-case hex with extensions, the last chunk with a trailer (``bare``: plain
+    lower-case sizes, no extensions, no trailer)."""
     out, pos, i = [], 0, 0
     while pos < len(body):
         part = body[pos:pos + sizes[i % len(sizes)]]
-        out.append(b"%X;ext=v%d\r\n" % (len(part), i) + part + b"\r\n")
+        out.append((b"%x\r\n" % len(part) if bare else b"%X;ext=v%d\r\n" % (len(part), i)) + part + b"\r\n")
         pos, i = pos + len(part), i + 1
-    return b"".join(out) + b"0;last\r\nX-Trailer: t\r\n\r\n"
+    return b"".join(out) + (b"0\r\n\r\n" if bare else b"0;last\r\nX-Trailer: t\r\n\r\n")
 
 
 def _head(status: bytes, headers: list[bytes]) -> bytes:
@@ -54,7 +56,8 @@ def response_for(path: str) -> tuple[bytes, bool]:
             body = gzip.compress(body, mtime=0)
             headers.append(b"CONTENT-ENCODING: gzip")
         if "chunked" in kind:
-            return _head(b"200 Chunky", [*headers, b"transfer-encoding: chunked"]) + _chunked(body), False
+            return _head(b"200 Chunky", [*headers, b"transfer-encoding: chunked"]) + \
+                _chunked(body, bare="bare" in kind), False
         early = _head(b"103 Early Hints", [b"Link: </s.css>; rel=preload"]) if n == 4 else b""  # an interim reply
         return early + _head(b"200 OK", [*headers, b"Content-Length: %d" % len(body)]) + body, False
     if path == "/cut":  # promises 1000 bytes, sends 100, closes
