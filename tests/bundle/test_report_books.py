@@ -62,8 +62,8 @@ def test_the_demo_exhibits_show_the_album_pages_price_tables(tsa, tmp_path):
     root = unzip(out, tmp_path / "x")
     html = (root / "evidence/report.html").read_text()
     assert "rendu à partir de l&#39;archive lors de l&#39;export" in html
-    blocks = dict(re.findall(r'<div class="exhibit" id="exhibit-(\d+)">(.*?)</div>\s*(?=<div class="exhibit"|<p|</section)',
-                             html, re.S))
+    block_re = r'<div class="exhibit" id="exhibit-(\d+)">(.*?)</div>\s*(?=<div class="exhibit"|<p|</section)'
+    blocks = dict(re.findall(block_re, html, re.S))
     warc = next((root / "archive").glob("*.warc.gz"))
     bodies = {}
     with open(warc, "rb") as fh:
