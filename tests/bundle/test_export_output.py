@@ -77,8 +77,9 @@ def test_verify_text_french_has_the_same_commands(timestamped):
           "tokens": [{"path": "evidence/timestamp-0.tsr", "url": "http://tsa.test/", "gen_time": "t"}]}
     en, fr = (verify_text(lang=lang, **kw).decode() for lang in ("en", "fr"))
     assert en.startswith("HOW TO CHECK") and fr.startswith("COMMENT VÉRIFIER")
-    assert _commands(en) == _commands(fr) and len(_commands(en)) == (18 if timestamped else 16)
-    tools = ("mkdir", "sha256sum", "openssl", "wacz", "evidence-crawler", "pip", "check-jsonschema", "python3")
+    assert _commands(en) == _commands(fr) and len(_commands(en)) == (19 if timestamped else 17)  # + pdfsig (step 8)
+    tools = ("mkdir", "sha256sum", "openssl", "wacz", "evidence-crawler", "pip", "check-jsonschema", "python3",
+             "pdfsig")
     assert all(c.startswith(tools) for c in _commands(en))
     for english in ("Unpack", "Every line must say", "It must print", "What each file is"):
         assert english not in fr
