@@ -7,7 +7,8 @@ links, hashes), evidence/manifest.json, its signature and a fresh export token, 
 datapackage.json and its signed digest. Only the key differs from a genuine bundle: without a pinned key,
 ``verify`` has nothing to tell them apart by.
 
-Options move the story's times (``created``: the bundle's creation; ``finished_at``: the capture's end) or
+The bundle is re-dated to the forging time (its fresh tokens are dated then). Options move the story's times
+(``created``: the bundle's creation; ``finished_at``: the capture's end) or
 strip the export token and mark the bundle ``--no-timestamp`` (``strip_tokens``).
 """
 
@@ -25,6 +26,7 @@ from evidence_crawler.bundle.sign import SigningKey, signed_data
 from evidence_crawler.bundle.timestamp import inspect_token, request_token
 from evidence_crawler.custody import canonical, event_hash
 from evidence_crawler.hashing import DualDigester
+from evidence_crawler.timeutil import iso
 
 
 def _digests(data: bytes) -> dict[str, Any]:
@@ -58,7 +60,7 @@ class Forger:
             self.data = {n: z.read(n) for n in self.order}
         self.manifest = json.loads(self.data[ev.MANIFEST])
         self.package = json.loads(self.data[DATAPACKAGE])
-        self.created = created or self.manifest["created"]
+        self.created = created or iso()  # re-dated to now, as the fresh tokens are
         self.finished_at = finished_at
         self.table: dict[str, str] = {}  # old hash / fingerprint -> new
         self.sizes: dict[str, int] = {}  # custody fields to set, by (event, name)
