@@ -82,3 +82,24 @@ def test_files_rotate_past_the_size_and_each_starts_with_warcinfo(tmp_path):
         assert _records(tmp_path / name)[0][2].rec_type == "warcinfo"
     assert sha256_of(_records(tmp_path / names[2])[1][2].rec_headers.get_header("WARC-Payload-Digest")) \
         == hashlib.sha256(pages[2][1]).hexdigest()
+
+
+def test_record_ids_are_random_uuids_unique_across_a_fork():
+    import os
+    import uuid
+
+    from evidence_crawler.warc.recordbuilder import new_record_id
+
+    mine = [new_record_id() for _ in range(300)]
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child draws after the fork: none of its ids may be the parent's pending ones
+        os.write(write, "\n".join(new_record_id() for _ in range(300)).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as fh:
+        child = fh.read().split("\n")
+    mine += [new_record_id() for _ in range(300)]
+    assert len(set(mine) | set(child)) == 900
+    assert all(uuid.UUID(i.removeprefix("<urn:uuid:").removesuffix(">")).version == 4 for i in mine + child)
