@@ -96,7 +96,7 @@ def create_app(config: EvidenceConfig, store: LocalStore, access: Access, replay
         items = data["items"]
         if q:
             needle = q.casefold()
-            items = [i for i in items if needle in json.dumps(i.get("fields", {}), ensure_ascii=False).casefold()]
+            items = [i for i, text in zip(items, data["haystack"], strict=True) if needle in text]
         if sort in ("key", "url"):
             items = sorted(items, key=lambda i: str(i.get(sort, "")))
         pages = max(1, -(-len(items) // ITEMS_PER_PAGE))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from evidence_crawler.durable import iter_jsonl
@@ -73,7 +74,9 @@ def capture(store: LocalStore, capture_id: str) -> dict[str, Any]:
     renders = renders_by_document(store, capture_id)
     shots = [{"url": p["url"], "name": renders[p["sha256"]].screenshot_name()} for p in shown["pages"]
              if p.get("sha256") in renders and renders[p["sha256"]].screenshot_name()]
+    haystack = [json.dumps(i.get("fields", {}), ensure_ascii=False).casefold() for i in items]  # the page filter
     return {**shown, "items": items, "screenshots": shots, "manifest_model": manifest, "renders": renders,
+            "haystack": haystack,
             "artifacts": manifest.artifacts if manifest else [],
             **split_errors(shown["errors"])}
 
