@@ -34,6 +34,14 @@ def shrink(path: Path) -> None:
         im.convert("RGB").quantize(colors=128).save(path, optimize=True)
 
 
+def replayed(page, seconds: int = 90) -> bool:
+    for _ in range(seconds * 4):
+        if any("mp_/" in f.url and f.locator("table.buy").count() for f in page.frames):
+            return True
+        page.wait_for_timeout(250)
+    return False
+
+
 def main(out: Path) -> int:
     from playwright.sync_api import sync_playwright
 
@@ -59,13 +67,11 @@ def main(out: Path) -> int:
             for name, target in shots.items():
                 page.goto(target)
                 page.screenshot(path=out / name)
-            page.goto(f"{url}captures/{new}/items/0")
-            frame = page.locator("iframe.replay")
-            frame.scroll_into_view_if_needed()
-            for _ in range(240):
-                if any("mp_/" in f.url and f.locator("table.buy").count() for f in page.frames):
+            for _attempt in range(3):  # a loaded machine can be slow to start the service worker
+                page.goto(f"{url}captures/{new}/items/0")
+                if replayed(page):
                     break
-                page.wait_for_timeout(250)
+                print("replay not shown yet:", [f.url[:120] for f in page.frames], file=sys.stderr)
             page.wait_for_timeout(1000)
             page.evaluate("() => document.querySelector('iframe.replay').scrollIntoView({block: 'end'})")
             page.screenshot(path=out / "item-replay.png")
