@@ -5,9 +5,17 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 BENCH_CAPTURES ?= 1000
 
-.PHONY: setup system-deps demo test test-quick lint bench lock clean
+.PHONY: setup system-deps replay-assets pywb demo test test-quick lint bench lock clean
 
-setup: system-deps $(STAMP)
+setup: system-deps $(STAMP) replay-assets
+
+# the workbench's pinned ReplayWeb.page (npm tarball, sha512 checked) into $(VENV)/share; no-op when present
+replay-assets: $(STAMP)
+	$(PY) scripts/fetch_replaywebpage.py
+
+# optional: pywb in its own venv (.venv-pywb), for the bundle replay test (skipped without it)
+pywb:
+	bash scripts/pywb-venv.sh
 
 # Chromium + poppler-utils from Debian when root and missing (browser capture); see the script
 system-deps:
@@ -42,6 +50,7 @@ bench: setup
 	$(PY) bench/browser.py --captures $(BENCH_CAPTURES)  # browser capture vs bare Playwright
 	$(PY) bench/distributed.py                # pages/s: local crawl, 1 and 2 Redis workers
 	$(PY) bench/match.py                      # repertoire: 100k works x 20k items, blocked vs naive all-pairs
+	$(PY) bench/ui.py                         # workbench: capture/item/search pages on a 10,000-item capture
 
 # Re-resolve pinned versions after editing pyproject.toml dependencies.
 lock:

@@ -50,6 +50,8 @@ for w in s["warc_files"]:
 print(f"custody:   {s['store']}/custody.jsonl")
 print(f"\nnext: evidence-crawler --store {s['store']} items {s['capture_id']} | head")
 print(f"      evidence-crawler --store {s['store']} ui     # the workbench: open the URL it prints")
+print(f"\nworkbench: .venv/bin/evidence-crawler --store {s['store']} ui, then open http://127.0.0.1:8765/ "
+      f"(captures, items with the archived page replayed, search, diff, export, verify)")
 print(f"      evidence-crawler --store {s['store']} captures show {s['capture_id']}")
 PY
 if [ -n "${EVIDENCE_S3_BUCKET:-}" ]; then

@@ -26,12 +26,15 @@ from evidence_crawler.web.chart import price_chart
 from evidence_crawler.web.jobs import Jobs
 from evidence_crawler.web.replay import MISSING, SANDBOX, ReplayOrigin
 from evidence_crawler.web.safefiles import NotServable, artifact_response
+from evidence_crawler.web.sealedcache import SealedReads
 from evidence_crawler.web.search import SearchIndex
 from evidence_crawler.web.security import Access, SecurityMiddleware
 from storage.local import LocalStore
 from storage.schedules import ScheduleBook
 
 HERE = Path(__file__).parent
+ITEMS_PER_PAGE = 100  # items per capture page (?p=N for the next ones): a 10,000-item capture stays fast
+PAGES_SHOWN = 300  # exchanges listed on the capture page; every one is in the pages.jsonl artifact
 MAX_UPLOAD = 4 << 30  # a bundle upload larger than this is refused (the verifier's own caps apply inside)
 
 
@@ -53,12 +56,17 @@ def create_app(config: EvidenceConfig, store: LocalStore, access: Access, replay
     app.add_middleware(SecurityMiddleware, access=access, frame_src=replay.origin if replay else None)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.autoescape = True  # select_autoescape() would leave "*.html.j2" unescaped: everything is escaped
     templates.env.filters["shop"] = lambda value, limit=2000: shop_html(  # the report's rendering of shop text
         value, limit, "…({n} characters, full text in {source})", "items.jsonl")
     templates.env.filters["tojson_pretty"] = lambda v: json.dumps(v, ensure_ascii=False, indent=2, default=str)
     operator = config.operator or access.token_name or ""
     jobs = Jobs(config.model_copy(update={"operator": operator}), store)
     index = SearchIndex(store)
+    sealed = SealedReads(store)
+
+    def read_capture(capture_id: str) -> dict[str, Any]:
+        return sealed.get(capture_id, lambda: readside.capture(store, capture_id))
 
     def page(request: Request, name: str, **context: Any) -> HTMLResponse:
         return templates.TemplateResponse(request, name, {"csrf": access.csrf, **context})
@@ -80,23 +88,26 @@ def create_app(config: EvidenceConfig, store: LocalStore, access: Access, replay
                     states=sorted({r["state"] for r in everything}))
 
     @app.get("/captures/{capture_id}", response_class=HTMLResponse)
-    def capture_page(request: Request, capture_id: str, q: str = "", sort: str = ""):
+    def capture_page(request: Request, capture_id: str, q: str = "", sort: str = "", p: int = 1):
         try:
-            data = readside.capture(store, capture_id)
+            data = read_capture(capture_id)
         except CaptureNotFound as exc:
             not_found(exc)
         items = data["items"]
         if q:
             needle = q.casefold()
-            items = [i for i in items if needle in json.dumps(i.get("fields", {}), ensure_ascii=False).casefold()]
+            items = [i for i, text in zip(items, data["haystack"], strict=True) if needle in text]
         if sort in ("key", "url"):
             items = sorted(items, key=lambda i: str(i.get(sort, "")))
-        return page(request, "capture.html.j2", c=data, items=items[:2000], shown=len(items), q=q, sort=sort)
+        pages = max(1, -(-len(items) // ITEMS_PER_PAGE))
+        p = min(max(p, 1), pages)
+        return page(request, "capture.html.j2", c=data, items=items[(p - 1) * ITEMS_PER_PAGE:p * ITEMS_PER_PAGE],
+                    shown=len(items), q=q, sort=sort, p=p, last_page=pages, pages_shown=PAGES_SHOWN)
 
     @app.get("/captures/{capture_id}/items/{n}", response_class=HTMLResponse)
     def item_page(request: Request, capture_id: str, n: int):
         try:
-            data = readside.item(store, capture_id, n)
+            data = readside.item(store, capture_id, n, read_capture(capture_id))
         except CaptureNotFound as exc:
             not_found(exc)
         return page(request, "item.html.j2", d=data, chart=Markup(price_chart(data["history"])),

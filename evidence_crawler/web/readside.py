@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from evidence_crawler.durable import iter_jsonl
@@ -73,7 +74,9 @@ def capture(store: LocalStore, capture_id: str) -> dict[str, Any]:
     renders = renders_by_document(store, capture_id)
     shots = [{"url": p["url"], "name": renders[p["sha256"]].screenshot_name()} for p in shown["pages"]
              if p.get("sha256") in renders and renders[p["sha256"]].screenshot_name()]
-    return {**shown, "items": items, "screenshots": shots, "manifest_model": manifest,
+    haystack = [json.dumps(i.get("fields", {}), ensure_ascii=False).casefold() for i in items]  # the page filter
+    return {**shown, "items": items, "screenshots": shots, "manifest_model": manifest, "renders": renders,
+            "haystack": haystack,
             "artifacts": manifest.artifacts if manifest else [],
             **split_errors(shown["errors"])}
 
@@ -110,16 +113,18 @@ def response_headers(store: LocalStore, capture_id: str, page: dict[str, Any]) -
     return []
 
 
-def item(store: LocalStore, capture_id: str, n: int) -> dict[str, Any]:
-    """The ``n``-th line of the capture's items, with its page, path, screenshot and price history."""
-    found = next((i for k, i in enumerate(iter_items(store, capture_id)) if k == n), None)
+def item(store: LocalStore, capture_id: str, n: int, read: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The ``n``-th line of the capture's items, with its page, path, screenshot and price history.
+    ``read``: the capture's ``capture()`` when the caller has it (kept for sealed captures)."""
+    shown = read or capture(store, capture_id)
+    found = shown["items"][n] if 0 <= n < len(shown["items"]) else None
     if found is None:
         raise CaptureNotFound(f"capture {capture_id} has no item {n}")
-    shown = show_capture(store, capture_id)
+    found = {k: v for k, v in found.items() if k != "n"}
     page = next((p for p in shown["pages"] if p.get("sha256") == found.get("page_sha256")
                  and p.get("url") == found.get("url")), None) or \
         next((p for p in shown["pages"] if p.get("sha256") == found.get("page_sha256")), None)
-    render = renders_by_document(store, capture_id).get(found.get("page_sha256", ""))
+    render = shown["renders"].get(found.get("page_sha256", ""))
     rows: list[dict[str, Any]] = []
     if shown.get("profile") and found.get("kind", "product") == "product":
         try:
