@@ -14,7 +14,9 @@ from importlib import metadata
 from typing import Any
 
 from evidence_crawler import __version__
+from evidence_crawler.config import DnsServer
 from evidence_crawler.redact import redact_env
+from evidence_crawler.resolvers import statement as resolvers_statement
 from evidence_crawler.timeutil import iso
 
 DEPENDENCIES = ("scrapy", "twisted", "warcio", "blake3", "parsel", "lxml", "pydantic", "pydantic-settings",
@@ -53,7 +55,8 @@ def proxy_variables() -> dict[str, str]:
     return found
 
 
-def environment_statement(operator: str, user_agent: str, dns: dict[str, Any]) -> dict[str, Any]:
+def environment_statement(operator: str, user_agent: str, dns: dict[str, Any],
+                          dns_servers: tuple[DnsServer, ...] = ()) -> dict[str, Any]:
     uname = platform.uname()
     return {
         "tool": {"name": "evidence-crawler", "version": __version__},
@@ -66,6 +69,7 @@ def environment_statement(operator: str, user_agent: str, dns: dict[str, Any]) -
         "operator_source": "EVIDENCE_OPERATOR" if operator else "login name (EVIDENCE_OPERATOR unset)",
         "local_ips": local_addresses(),
         "dns": dns,
+        "dns_resolvers": resolvers_statement(dns_servers),  # which DNS servers the capture used
         "proxy_variables": proxy_variables(),
         "clock_utc": iso(),
         "user_agent": user_agent,

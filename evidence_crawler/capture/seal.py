@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from evidence_crawler.capture.anchor import AnchorResult, SealAnchor, anchor_manifest
 from evidence_crawler.capture.states import RESERVE
+from evidence_crawler.config import parse_resolvers
 from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import atomic_write
 from evidence_crawler.environment import environment_statement
@@ -90,7 +91,8 @@ def seal_capture(session: CaptureSession, finish_reason: str) -> CaptureManifest
                  "start_urls": profile.start_urls, "allowed_domains": profile.allowed_domains},
         settings=settings,
         environment=environment_statement(session.settings.get("EVIDENCE_OPERATOR", ""),
-                                          session.settings.get("USER_AGENT", ""), session.dns),
+                                          session.settings.get("USER_AGENT", ""), session.dns,
+                                          parse_resolvers(str(session.settings.get("EVIDENCE_DNS_RESOLVERS") or ""))),
         navigation_path={"artifact": "pages.jsonl",
                          "fields": ["url", "referrer", "depth", "redirect_to", "fetched_at"]},
         counts={"pages": session.pages.count, "items": session.items_counted,

@@ -191,7 +191,7 @@ def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, l
         profile={"name": profile.name, "path": loaded.path, "sha256": loaded.sha256,
                  "start_urls": profile.start_urls, "allowed_domains": profile.allowed_domains},
         settings=settings,
-        environment=environment_statement(config.operator, settings.get("USER_AGENT", ""), {}),
+        environment=environment_statement(config.operator, settings.get("USER_AGENT", ""), {}, config.dns_resolvers),
         navigation_path={"artifact": "pages.jsonl",
                          "fields": ["url", "referrer", "depth", "redirect_to", "fetched_at", "worker", "host"]},
         counts={k: counts[k] for k in ("pages", "items", "offers", "p2p", "errors")},
