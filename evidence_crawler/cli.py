@@ -22,6 +22,7 @@ from evidence_crawler.commands.crawl import crawl
 from evidence_crawler.commands.diffcmd import diff, history
 from evidence_crawler.commands.distributed import crawl_status, worker
 from evidence_crawler.commands.export import export
+from evidence_crawler.commands.intermediaries import intermediaries
 from evidence_crawler.commands.keys import keys_app
 from evidence_crawler.commands.p2p import p2p_app
 from evidence_crawler.commands.profiles import demo_site, profiles_app
@@ -45,7 +46,7 @@ def main(ctx: typer.Context,
 for name, command in (("diff", diff), ("history", history), ("export", export), ("verify", verify_bundle),
                       ("capture", capture), ("worker", worker), ("crawl-status", crawl_status), ("crawl", crawl),
                       ("items", items), ("reindex", reindex), ("demo-site", demo_site),
-                      ("schema", schema), ("ui", ui), ("match", match)):
+                      ("schema", schema), ("ui", ui), ("match", match), ("intermediaries", intermediaries)):
     app.command(name)(command)
 for name, group in (("captures", captures_app), ("profiles", profiles_app), ("archive", archive_app),
                     ("schedule", schedule_app), ("keys", keys_app), ("repertoire", repertoire_app),
