@@ -107,14 +107,15 @@ def album_rows(catalog: DemoCatalog, albums: list[Album]) -> str:
 
 # What the intermediaries step (issue 18) finds on the home page: card schemes, PayPal, WebMoney (link and
 # purse number), YooMoney and a Bitcoin address whose checksum passes; and an analytics tag held back by the
-# consent banner (type="text/plain": listed in the HTML, never fetched by a browser, so renders stay local).
+# consent banner, and an ad network's (type="text/plain": listed in the HTML, never fetched by a browser, so renders stay local).
 PAYMENT_BLOCK = (
     '<div id="payment"><h2>Способы оплаты</h2>\n'
     "<p>Банковские карты Visa, Mastercard и МИР; PayPal; WebMoney (кошелёк Z123456789012); ЮMoney; "
     "Bitcoin: 1BoatSLRHtKNngkdXEeobR76b53LETtpyT</p>\n"
     '<p><a href="https://www.paypal.com/cgi-bin/webscr?cmd=_donations&amp;business=shop">PayPal</a> | '
     '<a href="https://merchant.webmoney.ru/lmi/payment.asp">WebMoney Merchant</a></p></div>\n'
-    '<script type="text/plain" data-consent="analytics" src="https://mc.yandex.ru/metrika/tag.js"></script>'
+    '<script type="text/plain" data-consent="analytics" src="https://mc.yandex.ru/metrika/tag.js"></script>\n'
+    '<script type="text/plain" data-consent="ads" src="https://an.yandex.ru/system/context.js"></script>'
 )
 # Served on every response, as a shop behind Cloudflare would (the demo's DNS zone in the tests agrees)
 CDN_HEADERS = [("CF-Ray", "8f1c2a3b4c5d6e7f-DME"), ("CF-Cache-Status", "DYNAMIC"), ("X-Cache", "MISS")]
