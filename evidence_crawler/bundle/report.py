@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.findings import strings as findings_strings
 from evidence_crawler.bundle.hubreport import hub_sections
+from evidence_crawler.bundle.intermediaries import strings as intermediaries_strings
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pdf import html_to_pdf
 from evidence_crawler.bundle.sealed import ExportedCapture
@@ -58,9 +59,11 @@ def render_report(lang: str, context: dict[str, Any]) -> bytes:
     tokens, tsa_failures, timestamped, fingerprint, manifest_sha256, custody, items_only."""
     items = context.pop("items")
     context.setdefault("findings", [])
+    context.setdefault("intermediaries", [])
     html = _env.get_template("report.html.j2").render(lang=lang, t=strings(lang), offers=offer_rows(items),
                                                       p2p=p2p_rows(items), p2p_hub=hub_sections(items, lang),
-                                                      tf=findings_strings(lang), **context)
+                                                      tf=findings_strings(lang), ti=intermediaries_strings(lang),
+                                                      **context)
     return html.encode()
 
 

@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.findingscheck import check_findings
+from evidence_crawler.bundle.intermediaries import check_intermediaries
 from evidence_crawler.bundle.memberscan import MemberScan, scan_member
 from evidence_crawler.bundle.package import DATAPACKAGE, DIGEST, digest_bytes
 from evidence_crawler.bundle.safezip import SafeZip, UnusableBundle
@@ -380,5 +381,6 @@ def verify_bundle(path: Path, tsa_ca: Path | None = None) -> BundleReport:
             events = _check_custody(b, manifest)
             _check_captures(b, manifest, events, tsa_ca)
             check_findings(b, manifest, events)
+            check_intermediaries(b, manifest)
             report.info["captures"] = [c.capture_id for c in manifest.captures]
     return report

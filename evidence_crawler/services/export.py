@@ -30,6 +30,7 @@ from typing import Any
 from evidence_crawler import __version__
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.findings import FindingsEntry, add_findings, report_findings
+from evidence_crawler.bundle.intermediaries import add_intermediaries, report_intermediaries
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pages import pages_jsonl
 from evidence_crawler.bundle.pdf import PdfError, find_chromium
@@ -172,6 +173,7 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
         if diff is not None:
             w.add_bytes(DIFF_MEMBER, json.dumps(diff, indent=2, ensure_ascii=False).encode() + b"\n")
         findings_refs = add_findings(w, findings)
+        intermediaries = add_intermediaries(w, [(c.id, c.manifest) for c in captures])
         custody_lines, custody = ledger.slice(set(req.capture_ids))
         w.add_bytes(ev.CUSTODY, custody_lines)
         w.add_bytes(ev.PUBLIC_KEY, key.public_pem)
@@ -210,6 +212,7 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
             "tsa_failures": failures, "timestamped": bool(tokens), "fingerprint": key.fingerprint,
             "manifest_sha256": digest.hex(), "custody": custody.model_dump(), "items_only": req.items_only,
             "diff": diff, "findings": report_findings(findings),
+            "intermediaries": report_intermediaries(intermediaries, req.lang),
             "captures": [report_capture(x, store.root) for x in exported]}
         try:
             add_report(w, req.lang, report_ctx, chromium, Path(tmp))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import zipfile
-from pathlib import Path
 
 import dns.message
 import pytest
@@ -132,7 +131,9 @@ def test_export_carries_the_section_and_verify_checks_it(captured, tmp_path):
         doc = json.loads(z.read(member))
         report = z.read(next(n for n in names if n.endswith("report.html"))).decode()
         package = json.loads(z.read("datapackage.json"))
-    assert {e["role"] for e in doc["intermediaries"]} >= {"registrar", "hosting", "payment"}
+    [entry] = doc["captures"]
+    assert entry["capture_id"] == summary["capture_id"]
+    assert {e["role"] for e in entry["section"]["intermediaries"]} >= {"registrar", "hosting", "payment"}
     assert member in {r["path"] for r in package["resources"]}
     assert "Technical intermediaries" in report and "Demo Registrar LLC" in report
     proc = cli.run("verify", str(out))
