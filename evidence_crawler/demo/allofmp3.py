@@ -106,8 +106,8 @@ def album_rows(catalog: DemoCatalog, albums: list[Album]) -> str:
 
 
 # What the intermediaries step (issue 18) finds on the home page: card schemes, PayPal, WebMoney (link and
-# purse number), YooMoney and a Bitcoin address whose checksum passes; and an analytics tag held back by the
-# consent banner, and an ad network's (type="text/plain": listed in the HTML, never fetched by a browser, so renders stay local).
+# purse number), YooMoney and a Bitcoin address whose checksum passes; and an analytics tag and an ad network's
+# held back by the consent banner (type="text/plain": in the HTML, never fetched by a browser: renders stay local).
 PAYMENT_BLOCK = (
     '<div id="payment"><h2>Способы оплаты</h2>\n'
     "<p>Банковские карты Visa, Mastercard и МИР; PayPal; WebMoney (кошелёк Z123456789012); ЮMoney; "
