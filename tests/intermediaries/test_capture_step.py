@@ -149,3 +149,36 @@ def test_no_intermediaries_flag_skips_the_step(captured, tmp_path):
     assert "intermediaries" not in manifest(cli, summary["capture_id"])
     proc = cli.run("intermediaries", summary["capture_id"])
     assert proc.returncode == 2 and "no intermediaries section" in proc.stderr
+
+
+def test_a_hostile_rdap_server_is_bounded_and_never_fatal(dns_port, rdap_base, tmp_path):
+    """Domain -> 50 MB of JSON, IPv4 -> a redirect to the metadata address, IPv6 -> a trickling server:
+    the crawl is sealed, each failure is recorded as such, and nothing reached 169.254.169.254."""
+    folder = tmp_path / "bootstrap"
+    folder.mkdir()
+
+    def doc(entries, base):
+        return json.dumps({"version": "1.0", "services": [[entries, [rdap_base + base]]]})
+    (folder / "dns.json").write_text(doc(["ru"], "huge/"))
+    (folder / "ipv4.json").write_text(doc(["127.0.0.0/8"], "to-metadata/"))
+    (folder / "ipv6.json").write_text(doc(["::1/128"], "slow/"))
+    (folder / "asn.json").write_text("not json")
+    cli = Cli(tmp_path / "store", env={"EVIDENCE_DNS_RESOLVERS": f"127.0.0.1:{dns_port}",
+                                       "EVIDENCE_RDAP_BOOTSTRAP": str(folder),
+                                       "EVIDENCE_INTERMEDIARIES_TIMEOUT_S": "8"})
+    with DemoSite("allofmp3") as site:
+        profile = tmp_path / "p.yaml"
+        profile.write_text(PROFILE.format(url=f"http://{HOST}:{site.port}/", host=HOST)
+                           .replace("max_pages: 6", "max_pages: 2"))
+        summary = cli.crawl(profile)
+    assert summary["state"] == "sealed"
+    section = manifest(cli, summary["capture_id"])["intermediaries"]
+    outcomes = {(lk["kind"], lk["query"]): lk["outcome"] for lk in section["lookups"]}
+    assert outcomes[("domain", DOMAIN)] == "too_large"
+    assert outcomes[("ip", "127.0.0.1")] == "refused"  # the redirect to 169.254.169.254 was not followed
+    assert outcomes[("ip", "::1")] == "timeout" and section["budget_exhausted"]
+    assert outcomes[("bootstrap", "asn.json")] == "no_bootstrap"
+    # DNS still named the DNS host, the mail host and the CDN, and the pages their payment methods
+    roles = {e["role"] for e in section["intermediaries"]}
+    assert {"dns", "email", "cdn", "payment"} <= roles and "registrar" not in roles
+    assert cli.run("captures", "verify", summary["capture_id"]).returncode == 0
