@@ -48,7 +48,7 @@ def _der_of_pem(pem: bytes) -> bytes | None:
         return None
 
 
-def read_captured_pages(warc_dir: Path, pages: list[dict[str, Any]], renders: Path
+def read_captured_pages(warcs: list[Path], pages: list[dict[str, Any]], renders: Path
                         ) -> tuple[tuple[CapturedPage, ...], int]:
     """(pages for the analysis, how many HTML pages were left out past :data:`MAX_PAGES`)."""
     html = [p for p in pages if _is_html_page(p) and p.get("record_id")]
@@ -56,7 +56,7 @@ def read_captured_pages(warc_dir: Path, pages: list[dict[str, Any]], renders: Pa
     rendered = _rendered_hosts(renders)
     certs: dict[str, bytes] = {}
     found: list[tuple[CapturedPage, str | None]] = []
-    for warc in sorted(warc_dir.glob("*.warc.gz")):
+    for warc in warcs:
         with warc.open("rb") as fh:
             for record in ArchiveIterator(fh):
                 rid = record.rec_headers.get_header("WARC-Record-ID")

@@ -5,11 +5,14 @@ asks DNS and RDAP about the capture's hosts and server addresses and analyses th
 becomes a record of a new WARC file of the same capture (sealed, hashed and announced in custody like the
 others), and the intermediary list goes into the manifest's ``intermediaries`` section, each piece of
 evidence naming its record id, WARC file and offset. A failure of the step is recorded in the section and
-never stops the seal. A distributed worker's part skips it: the coordinator runs it once at the merge.
+never stops the seal. A distributed worker's part skips it: the coordinator runs it once at the merge
+(:func:`run_for_merge`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -21,12 +24,12 @@ from evidence_crawler.intermediaries.run import IntermediariesReport, Intermedia
 from evidence_crawler.intermediaries.settings import IntermediariesSettings
 from evidence_crawler.models import IntermediariesSection
 from evidence_crawler.timeutil import iso
+from evidence_crawler.warc import RotatingWarcWriter
 
 if TYPE_CHECKING:
     from evidence_crawler.capture.session import CaptureSession
 
-SETTING_KEYS = ("EVIDENCE_INTERMEDIARIES", "EVIDENCE_DNS_RESOLVERS", "EVIDENCE_RDAP_BOOTSTRAP",
-                "EVIDENCE_INTERMEDIARIES_TIMEOUT_S")
+WriteRaw = Callable[[bytes, Callable[[str, int, int], None] | None], None]
 
 
 def step_settings(settings: dict[str, Any]) -> IntermediariesSettings:
@@ -53,27 +56,37 @@ def lookups_of(report: IntermediariesReport) -> list[dict[str, Any]]:
     return out
 
 
-def section_of(report: IntermediariesReport, hosts: list[str], analysed: int, skipped: int,
-               records: int) -> dict[str, Any]:
+def _section(report: IntermediariesReport, hosts: list[str], analysed: int, skipped: int) -> dict[str, Any]:
     return {
         "started_at": report.started_at, "finished_at": report.finished_at,
         "settings": report.settings.model_dump(mode="json"), "resolvers": [s.label for s in report.resolvers],
         "registered_domains": list(report.registered_domains), "hosts": hosts, "pages_analysed": analysed,
-        "pages_not_analysed": skipped, "budget_exhausted": report.budget_exhausted, "records": records,
+        "pages_not_analysed": skipped, "budget_exhausted": report.budget_exhausted, "records": 0,
         "intermediaries": [i.model_dump(mode="json") for i in report.intermediaries],
         "lookups": lookups_of(report)}
 
 
-def _failed(settings: IntermediariesSettings | None, started_at: str, hosts: list[str], error: str) -> dict[str, Any]:
-    return {"started_at": started_at, "finished_at": iso(),
-            "settings": settings.model_dump(mode="json") if settings else {}, "resolvers": [],
-            "registered_domains": [], "hosts": hosts, "pages_analysed": 0, "budget_exhausted": False,
-            "records": 0, "intermediaries": [], "lookups": [], "error": error}
+def gather(settings: IntermediariesSettings | Callable[[], IntermediariesSettings], pages: list[dict[str, Any]],
+           warcs: list[Path], renders: Path) -> tuple[dict[str, Any], IntermediariesReport | None]:
+    """(the manifest section, the report whose exchanges still have to be written); never raises."""
+    started_at, hosts, used = iso(), [], None
+    try:
+        used = settings() if callable(settings) else settings
+        hosts = list(dict.fromkeys(h for p in pages if (h := urlsplit(p.get("url", "")).hostname)))
+        ips = tuple(dict.fromkeys(p["ip"] for p in pages if p.get("ip")))
+        captured, skipped = read_captured_pages(warcs, pages, renders)
+        report = run(IntermediariesRequest(hosts=tuple(hosts), ips=ips, pages=captured), used)
+    except Exception as exc:  # noqa: BLE001 - the step is evidence about the capture, never fatal to it
+        return {"started_at": started_at, "finished_at": iso(),
+                "settings": used.model_dump(mode="json") if used else {}, "resolvers": [], "registered_domains": [],
+                "hosts": hosts, "pages_analysed": 0, "budget_exhausted": False, "records": 0, "intermediaries": [],
+                "lookups": [], "error": f"{type(exc).__name__}: {exc}"}, None
+    return _section(report, hosts, len(captured), skipped), report
 
 
-def _write_records(session: CaptureSession, report: IntermediariesReport, section: dict[str, Any]) -> int:
-    """Queue every raw exchange into the capture's WARC; each evidence item gets its file and offset
-    when its record is on disk (before sealing reads the section)."""
+def write_exchanges(write_raw: WriteRaw, report: IntermediariesReport, section: dict[str, Any]) -> None:
+    """Queue every raw exchange as a WARC record; each evidence item citing one gets its file and offset
+    when the record is on disk (before sealing reads the section)."""
     by_id: dict[str, list[dict[str, Any]]] = {}
     for entry in section["intermediaries"]:
         for ev in entry["evidence"]:
@@ -86,30 +99,39 @@ def _write_records(session: CaptureSession, report: IntermediariesReport, sectio
         def placed(name: str, offset: int, _length: int, cited=cited) -> None:
             for ev in cited:
                 ev.update(warc_file=name, warc_offset=offset)
-        session.warc.write_raw(spec_bytes(spec), placed if cited else None)
-    return len(specs)
+        write_raw(spec_bytes(spec), placed if cited else None)
+    section["records"] = len(specs)
+    IntermediariesSection.model_validate(section)  # a bug here fails loudly now, not at sealing
 
 
 def run_step(session: CaptureSession) -> None:
     """Look up, analyse, record; the result (or why it failed) is the manifest's ``intermediaries``."""
     if not enabled(session.settings) or session.part_of:
         return
-    started_at, settings, hosts = iso(), None, []
     session.warc.close()  # every page record is on disk and listed in pages.jsonl
     try:
-        settings = step_settings(session.settings)
-        pages = list(iter_jsonl(session.pages.path))
-        hosts = list(dict.fromkeys(h for p in pages if (h := urlsplit(p.get("url", "")).hostname)))
-        ips = tuple(dict.fromkeys(p["ip"] for p in pages if p.get("ip")))
-        captured, skipped = read_captured_pages(session.work / "warc", pages, session.work / "renders.jsonl")
-        report = run(IntermediariesRequest(hosts=tuple(hosts), ips=ips, pages=captured), settings)
-    except Exception as exc:  # noqa: BLE001 - the step is evidence about the capture, never fatal to it
-        report, section = None, _failed(settings, started_at, hosts, f"{type(exc).__name__}: {exc}")
+        section, report = gather(lambda: step_settings(session.settings), list(iter_jsonl(session.pages.path)),
+                                 sorted((session.work / "warc").glob("*.warc.gz")), session.work / "renders.jsonl")
     finally:
         session.reopen_warc()
     if report is not None:
-        section = section_of(report, hosts, len(captured), skipped, 0)
-        section["records"] = _write_records(session, report, section)
-    IntermediariesSection.model_validate(section)  # a bug here fails loudly now, not at sealing
+        try:
+            write_exchanges(session.warc.write_raw, report, section)
+        except ValueError as exc:  # a section that does not validate: say so rather than lose the seal
+            section = {**section, "intermediaries": [], "lookups": [], "error": f"section not recorded: {exc}"}
     session.extra_manifest["intermediaries"] = section
 
+
+def run_for_merge(settings: IntermediariesSettings, capture_id: str, work: Path, warcs: list[Path],
+                  rotate_bytes: int, warcinfo: dict[str, str]) -> tuple[dict[str, Any], list[Path]]:
+    """A distributed capture at the merge: (the section, the new WARC files to seal as role ``warc``)."""
+    section, report = gather(settings, list(iter_jsonl(work / "pages.jsonl")), warcs, work / "renders.jsonl")
+    if report is None:
+        return section, []
+    folder = work / "intermediaries-warc"
+    writer = RotatingWarcWriter(folder, f"{capture_id}-intermediaries", rotate_bytes, warcinfo)
+    try:
+        write_exchanges(writer.write_raw, report, section)
+    finally:
+        writer.close()
+    return section, sorted(folder.glob("*.warc.gz"))
