@@ -182,3 +182,4 @@ def test_a_hostile_rdap_server_is_bounded_and_never_fatal(dns_port, rdap_base, t
     roles = {e["role"] for e in section["intermediaries"]}
     assert {"dns", "email", "cdn", "payment"} <= roles and "registrar" not in roles
     assert cli.run("captures", "verify", summary["capture_id"]).returncode == 0
+
