@@ -8,6 +8,7 @@ A redirect out of ``allowed_domains`` is dropped by Scrapy's offsite filter when
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from urllib.parse import urlsplit
 
@@ -20,6 +21,14 @@ from evidence_crawler.intermediaries.records import dns_records, spec_bytes
 from evidence_crawler.netguard import REFUSAL_HINT, check_destination, refusal
 from evidence_crawler.resolvers import shared_resolver
 from pipelines.session import capture_session
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 class DestinationRefused(IgnoreRequest):
@@ -68,7 +77,7 @@ class DestinationGuardMiddleware:
 
     def _kept(self, session, host: str) -> dict:
         """The DNS messages of this host's resolution through EVIDENCE_DNS_RESOLVERS, written to the WARC."""
-        if self.resolver is None or not session.writable:
+        if self.resolver is None or not session.writable or _is_ip(host):
             return {}
         resolution = self.resolver.resolution(host)
         ids = []

@@ -8,6 +8,7 @@ different answer. IPv4 is preferred, as Scrapy's default resolver does.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 
 from twisted.internet.error import DNSLookupError
@@ -33,6 +34,10 @@ class ConfiguredResolver:
         self.reactor.installResolver(self)
 
     def _address(self, name: str) -> str:
+        try:
+            return str(ipaddress.ip_address(name))  # an IP literal: nothing to ask
+        except ValueError:
+            pass
         try:
             addresses = self.resolve(name)
         except socket.gaierror as exc:
