@@ -22,7 +22,7 @@ from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.intermediaries.records import record_id_of, spec_bytes
 from evidence_crawler.intermediaries.run import IntermediariesReport, IntermediariesRequest, run
 from evidence_crawler.intermediaries.settings import IntermediariesSettings
-from evidence_crawler.models import IntermediariesSection
+from evidence_crawler.models import INTERMEDIARIES_FORMAT, IntermediariesSection
 from evidence_crawler.timeutil import iso
 from evidence_crawler.warc import RotatingWarcWriter
 
@@ -58,7 +58,7 @@ def lookups_of(report: IntermediariesReport) -> list[dict[str, Any]]:
 
 def _section(report: IntermediariesReport, hosts: list[str], analysed: int, skipped: int) -> dict[str, Any]:
     return {
-        "started_at": report.started_at, "finished_at": report.finished_at,
+        "format": INTERMEDIARIES_FORMAT, "started_at": report.started_at, "finished_at": report.finished_at,
         "settings": report.settings.model_dump(mode="json"), "resolvers": [s.label for s in report.resolvers],
         "registered_domains": list(report.registered_domains), "hosts": hosts, "pages_analysed": analysed,
         "pages_not_analysed": skipped, "budget_exhausted": report.budget_exhausted, "records": 0,
@@ -77,7 +77,7 @@ def gather(settings: IntermediariesSettings | Callable[[], IntermediariesSetting
         captured, skipped = read_captured_pages(warcs, pages, renders)
         report = run(IntermediariesRequest(hosts=tuple(hosts), ips=ips, pages=captured), used)
     except Exception as exc:  # noqa: BLE001 - the step is evidence about the capture, never fatal to it
-        return {"started_at": started_at, "finished_at": iso(),
+        return {"format": INTERMEDIARIES_FORMAT, "started_at": started_at, "finished_at": iso(),
                 "settings": used.model_dump(mode="json") if used else {}, "resolvers": [], "registered_domains": [],
                 "hosts": hosts, "pages_analysed": 0, "budget_exhausted": False, "records": 0, "intermediaries": [],
                 "lookups": [], "error": f"{type(exc).__name__}: {exc}"}, None

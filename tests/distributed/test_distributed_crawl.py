@@ -97,7 +97,7 @@ def test_two_workers_one_capture(redis_url, books_site, tmp_path):
     assert [w["state"] for w in manifest["distributed"]["workers"]] == ["merged", "merged"]
     assert sum(a["role"] == "part_manifest" for a in manifest["artifacts"]) == 2
     # the intermediaries step ran once, at the merge, over every part's pages (a loopback site: no lookups)
-    assert manifest["intermediaries"]["pages_analysed"] == 200 and manifest["intermediaries"]["error"] is None
+    assert manifest["intermediaries"]["pages_analysed"] == 200 and "error" not in manifest["intermediaries"]
     assert "OK" in run(store, "captures", "verify", cid).stdout
     for part in parts:  # each worker's part is a sealed capture of its own, with its own custody events
         run(store, "captures", "verify", part["capture_id"])
