@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("verify", "verify"), "capture": ("capture", "capture"), "worker": ("distributed", "worker"),
     "crawl-status": ("distributed", "crawl_status"), "crawl": ("crawl", "crawl"), "items": ("captures", "items"),
     "reindex": ("captures", "reindex"), "demo-site": ("profiles", "demo_site"), "schema": ("schema", "schema"),
-    "ui": ("ui", "ui"), "match": ("repertoire", "match"),
+    "ui": ("ui", "ui"), "match": ("repertoire", "match"), "intermediaries": ("intermediaries", "intermediaries"),
     "captures": ("captures", "captures_app"), "profiles": ("profiles", "profiles_app"),
     "archive": ("archive", "archive_app"), "schedule": ("schedule", "schedule_app"), "keys": ("keys", "keys_app"),
     "repertoire": ("repertoire", "repertoire_app"), "p2p": ("p2p", "p2p_app"),

@@ -6,13 +6,52 @@ into the manifest's ``settings`` so a court can see how the capture was made.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_USER_AGENT = "evidence-crawler/{version} (+evidence capture; contact: operator)"
+IANA_BOOTSTRAP = "https://data.iana.org/rdap/"
+CONFIGURED_RESOLVER = "pipelines.resolver.ConfiguredResolver"  # EVIDENCE_DNS_RESOLVERS for the crawl itself
+
+
+class DnsServer(BaseModel):
+    """One DNS server the operator chose (``EVIDENCE_DNS_RESOLVERS``) or the system's."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ip: str
+    port: int = 53
+
+    @property
+    def label(self) -> str:
+        return f"[{self.ip}]:{self.port}" if ":" in self.ip else f"{self.ip}:{self.port}"
+
+
+def parse_resolvers(text: str) -> tuple[DnsServer, ...]:
+    """``IP[:PORT],...`` (IPv6 as ``[addr]:port`` or bare); raises ValueError naming the bad entry."""
+    servers = []
+    for raw in (part.strip() for part in text.split(",")):
+        if not raw:
+            continue
+        host, port = raw, "53"
+        if raw.startswith("["):
+            host, _, rest = raw[1:].partition("]")
+            port = rest[1:] if rest.startswith(":") else ("53" if not rest else "")
+        elif raw.count(":") == 1:
+            host, port = raw.split(":")
+        try:
+            ip = str(ipaddress.ip_address(host))
+            number = int(port)
+            if not 0 < number < 65536:
+                raise ValueError
+        except ValueError:
+            raise ValueError(f"EVIDENCE_DNS_RESOLVERS: {raw!r} is not IP[:PORT]") from None
+        servers.append(DnsServer(ip=ip, port=number))
+    return tuple(servers)
 
 
 class EvidenceConfig(BaseSettings):
@@ -71,6 +110,14 @@ class EvidenceConfig(BaseSettings):
     s3_retry_base_s: float = Field(30.0, ge=0, description="outbox backoff: first retry after this, doubling")
     s3_retry_max_s: float = Field(3600.0, ge=0, description="outbox backoff cap")
 
+    # intermediaries (issue 18): DNS, RDAP and page analysis recorded with every crawl and `capture URL`
+    intermediaries: bool = Field(True, description="run the intermediaries step (--no-intermediaries: off)")
+    dns_resolvers: Annotated[tuple[DnsServer, ...], NoDecode] = Field(
+        (), description="IP[:PORT],...: DNS servers for the lookups and the crawl's own name resolution; "
+                        "empty = the system's")
+    rdap_bootstrap: str = Field(IANA_BOOTSTRAP, description="folder or http(s) URL of the IANA bootstrap files")
+    intermediaries_timeout_s: float = Field(60.0, gt=0, description="the whole step, all lookups together")
+
     # evidence bundles (export): signing key and RFC 3161 time-stamping authorities
     key: Path | None = Field(None, description="ECDSA P-256 signing key (PEM, 0600); "
                                                "default <store>/keys/signing-key.pem")
@@ -91,10 +138,9 @@ class EvidenceConfig(BaseSettings):
                                           "{\"ip\": ...}), comma-separated; first valid answer wins")
     ntp_servers: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="NTP servers host[:port] (port 123), comma-separated: clock offset check")
-    dns_resolvers: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="DNS resolvers ip[:port], comma-separated (default: /etc/resolv.conf)")
+    # (the DNS resolvers, EVIDENCE_DNS_RESOLVERS, are the intermediaries' field above: one parse for both)
 
-    @field_validator("tsa_urls", "public_ip_urls", "ntp_servers", "dns_resolvers", mode="before")
+    @field_validator("tsa_urls", "public_ip_urls", "ntp_servers", mode="before")
     @classmethod
     def _comma_list(cls, v):
         return [u.strip() for u in v.split(",") if u.strip()] if isinstance(v, str) else v
@@ -103,6 +149,11 @@ class EvidenceConfig(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, v):
         return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("dns_resolvers", mode="before")
+    @classmethod
+    def _resolvers(cls, v):
+        return parse_resolvers(v) if isinstance(v, str) else v
 
     @property
     def key_path(self) -> Path:
@@ -151,5 +202,9 @@ class EvidenceConfig(BaseSettings):
             "EVIDENCE_KEY_PATH": str(self.key_path),
             "EVIDENCE_PUBLIC_IP_URLS": list(self.public_ip_urls),
             "EVIDENCE_NTP_SERVERS": list(self.ntp_servers),
-            "EVIDENCE_DNS_RESOLVERS": list(self.dns_resolvers),
+            "EVIDENCE_INTERMEDIARIES": self.intermediaries,
+            "EVIDENCE_DNS_RESOLVERS": ",".join(s.label for s in self.dns_resolvers),
+            "EVIDENCE_RDAP_BOOTSTRAP": self.rdap_bootstrap,
+            "EVIDENCE_INTERMEDIARIES_TIMEOUT_S": self.intermediaries_timeout_s,
+            **({"TWISTED_DNS_RESOLVER": CONFIGURED_RESOLVER} if self.dns_resolvers else {}),
         }

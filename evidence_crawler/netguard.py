@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
+
+# host -> addresses; raises socket.gaierror when there is none (``evidence_crawler.resolvers`` makes one
+# that asks EVIDENCE_DNS_RESOLVERS instead of the system)
+HostResolver = Callable[[str], list[str]]
 
 
 @dataclass(frozen=True)
@@ -58,12 +63,14 @@ def classify_address(addr: str) -> str | None:
     return None
 
 
-def resolve(host: str, port: int | None = None) -> list[str]:
+def resolve(host: str, port: int | None = None, resolver: HostResolver | None = None) -> list[str]:
     try:
         ipaddress.ip_address(host.strip("[]"))
         return [host.strip("[]")]
     except ValueError:
         pass
+    if resolver is not None:
+        return sorted(set(resolver(host)))
     infos = socket.getaddrinfo(host, port or 80, type=socket.SOCK_STREAM)
     return sorted({info[4][0] for info in infos})
 
@@ -80,9 +87,10 @@ def refusal(addr: str, allow_private: bool) -> str | None:
     return label
 
 
-def check_destination(host: str, port: int | None = None, allow_private: bool = False) -> Resolution:
-    """Resolve ``host`` and refuse it when any answer is not allowed."""
-    addresses = resolve(host, port)
+def check_destination(host: str, port: int | None = None, allow_private: bool = False,
+                      resolver: HostResolver | None = None) -> Resolution:
+    """Resolve ``host`` (through ``resolver`` when given) and refuse it when any answer is not allowed."""
+    addresses = resolve(host, port, resolver)
     for addr in addresses:
         label = refusal(addr, allow_private)
         if label:

@@ -8,6 +8,7 @@ A redirect out of ``allowed_domains`` is dropped by Scrapy's offsite filter when
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from urllib.parse import urlsplit
 
@@ -15,8 +16,19 @@ from scrapy import signals
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
 
+from evidence_crawler.config import parse_resolvers
+from evidence_crawler.intermediaries.records import dns_records, spec_bytes
 from evidence_crawler.netguard import REFUSAL_HINT, check_destination, refusal
+from evidence_crawler.resolvers import shared_resolver
 from pipelines.session import capture_session
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 class DestinationRefused(IgnoreRequest):
@@ -28,6 +40,10 @@ class DestinationGuardMiddleware:
         self.crawler = crawler
         self.allow_private = crawler.settings.getbool("EVIDENCE_ALLOW_PRIVATE")
         self._verdicts: dict[str, str | None] = {}
+        # EVIDENCE_DNS_RESOLVERS: every host resolved through them (the connection uses the same answer,
+        # pipelines.resolver) and each DNS message kept in the WARC; unset: the system's getaddrinfo
+        servers = parse_resolvers(crawler.settings.get("EVIDENCE_DNS_RESOLVERS") or "")
+        self.resolver = shared_resolver(servers) if servers else None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -49,15 +65,28 @@ class DestinationGuardMiddleware:
         if host not in self._verdicts:
             session = capture_session(self.crawler)
             try:
-                res = check_destination(host, port, self.allow_private)
+                res = check_destination(host, port, self.allow_private, self.resolver)
             except socket.gaierror as exc:
                 if session is not None:
-                    session.record_dns(host, {"error": str(exc)})
+                    session.record_dns(host, {"error": str(exc), **self._kept(session, host)})
                 return None  # let the downloader fail with its own DNS error, recorded as such
             if session is not None:
-                session.record_dns(host, {"addresses": res.addresses})
+                session.record_dns(host, {"addresses": res.addresses, **self._kept(session, host)})
             self._verdicts[host] = res.refused
         return self._verdicts[host]
+
+    def _kept(self, session, host: str) -> dict:
+        """The DNS messages of this host's resolution through EVIDENCE_DNS_RESOLVERS, written to the WARC."""
+        if self.resolver is None or not session.writable or _is_ip(host):
+            return {}
+        resolution = self.resolver.resolution(host)
+        ids = []
+        for answer in resolution.answers:
+            for exchange in answer.exchanges:
+                for spec in dns_records(exchange):
+                    session.warc.write_raw(spec_bytes(spec))
+                ids.append(exchange.record_id)
+        return {"resolver": "EVIDENCE_DNS_RESOLVERS", "record_ids": ids}
 
     def process_request(self, request, spider=None):
         parts = urlsplit(request.url)

@@ -13,6 +13,7 @@ from scrapy.exceptions import NotConfigured
 
 from evidence_crawler import signals as evidence_signals
 from evidence_crawler.capture.anchor import SealAnchor
+from evidence_crawler.capture.intermediaries import run_step as run_intermediaries
 from evidence_crawler.capture.seal import seal_capture
 from evidence_crawler.capture.session import CAPTURE_SETTINGS, CONDITION_SETTINGS, CaptureSession
 from evidence_crawler.models import CaptureState
@@ -66,6 +67,7 @@ class CaptureSessionExtension:
             session.interrupt(reason)
             return
         try:
+            run_intermediaries(session)  # DNS, RDAP, page analysis: recorded, never fatal
             seal_capture(session, finish_reason=reason)
         except OSError as exc:
             session.fail(f"writing evidence failed: {exc}")

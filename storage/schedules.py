@@ -47,6 +47,7 @@ class Schedule(BaseModel):
     allow_private: bool = False
     ignore_robots: bool = False
     render: bool = False
+    intermediaries: bool = True  # False: crawl --no-intermediaries
     archive: bool = False
     export_to: str | None = None
     created_at: str

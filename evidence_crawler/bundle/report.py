@@ -26,6 +26,7 @@ from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.checklist import checklist
 from evidence_crawler.bundle.findings import strings as findings_strings
 from evidence_crawler.bundle.hubreport import hub_sections
+from evidence_crawler.bundle.intermediaries import strings as intermediaries_strings
 from evidence_crawler.bundle.offertable import offer_groups, price_ranges, products
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pdf import bands, print_pdf
@@ -66,12 +67,14 @@ def render_report(lang: str, context: dict[str, Any]) -> bytes:
     context.setdefault("findings", [])
     context.setdefault("exhibits", [])
     context.setdefault("annexes", [])
+    context.setdefault("intermediaries", [])
     for c in context["captures"]:
         c["checklist"] = checklist(c, lang)
     first = summary(context, items)
     html = _env.get_template("report.html.j2").render(
         lang=lang, t=strings(lang), offer_groups=offer_groups(items, set(first["sites"])), p2p=p2p_rows(items),
-        p2p_hub=hub_sections(items, lang), tf=findings_strings(lang), summary=first, **context)
+        p2p_hub=hub_sections(items, lang), tf=findings_strings(lang), ti=intermediaries_strings(lang),
+        summary=first, **context)
     return html.encode()
 
 

@@ -37,8 +37,11 @@ CAPTURE_SETTINGS = ("USER_AGENT", "ROBOTSTXT_OBEY", "DOWNLOAD_MAXSIZE", "DOWNLOA
                     "AUTOTHROTTLE_ENABLED", "AUTOTHROTTLE_TARGET_CONCURRENCY", "DOWNLOAD_DELAY", "DEPTH_LIMIT",
                     "CLOSESPIDER_PAGECOUNT", "COOKIES_ENABLED", "EVIDENCE_ALLOW_PRIVATE",
                     "EVIDENCE_IGNORE_ROBOTS", "EVIDENCE_WARC_ROTATE_BYTES", "JOBDIR",
-                    "EVIDENCE_SCHEDULE", "EVIDENCE_S3_ALLOW_UNLOCKED", "EVIDENCE_PART_OF", "HTTPCACHE_ENABLED")
-# Read by the capture's condition checks (capture.conditions); stated in the manifest's settings too (redacted)
+                    "EVIDENCE_SCHEDULE", "EVIDENCE_S3_ALLOW_UNLOCKED", "EVIDENCE_PART_OF", "HTTPCACHE_ENABLED",
+                    # the intermediaries step (capture/intermediaries.py): which bootstrap, how long
+                    "EVIDENCE_INTERMEDIARIES", "EVIDENCE_RDAP_BOOTSTRAP", "EVIDENCE_INTERMEDIARIES_TIMEOUT_S")
+# Read by the capture's condition checks (capture.conditions) and, for the resolvers, by the intermediaries
+# step and the crawl's own name resolution; stated in the manifest's settings too (redacted)
 CONDITION_SETTINGS = ("EVIDENCE_PUBLIC_IP_URLS", "EVIDENCE_NTP_SERVERS", "EVIDENCE_DNS_RESOLVERS")
 
 
@@ -109,15 +112,18 @@ class CaptureSession:
             for item in iter_jsonl(self.items.path):
                 self.tally.remember(Item(**item))
             self.errors.extend(iter_jsonl(self.error_log.path))
-        self.warc = RotatingWarcWriter(
-            self.work / "warc", self.capture_id, int(self.settings["EVIDENCE_WARC_ROTATE_BYTES"]),
-            {"software": f"evidence-crawler (scrapy {self.settings.get('_SCRAPY_VERSION', '')})",
+        self._warcinfo = {"software": f"evidence-crawler (scrapy {self.settings.get('_SCRAPY_VERSION', '')})",
              "format": "WARC File Format 1.1",
              "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
              "isPartOf": self.capture_id, "operator": self.settings.get("EVIDENCE_OPERATOR", ""),
              "robots": "ignore" if self.settings.get("EVIDENCE_IGNORE_ROBOTS") else "obey",
-             "http-header-user-agent": self.settings.get("USER_AGENT", "")},
-        )
+             "http-header-user-agent": self.settings.get("USER_AGENT", "")}
+        self.reopen_warc()
+
+    def reopen_warc(self) -> None:
+        """A writer on the next WARC file of this capture (after a step that had to read the WARCs back)."""
+        self.warc = RotatingWarcWriter(self.work / "warc", self.capture_id,
+                                       int(self.settings["EVIDENCE_WARC_ROTATE_BYTES"]), self._warcinfo)
 
     def transition(self, state: CaptureState, **extra: Any) -> None:
         """Move to ``state`` in ``state.json`` (IllegalTransition if the lifecycle forbids it)."""

@@ -27,6 +27,8 @@ def capture(ctx: typer.Context, url: Annotated[str, typer.Argument(help="the pag
                                                    "marked partial")] = 30.0,
             allow_private: Annotated[bool, typer.Option("--allow-private", help="allow private/loopback "
                                                         "destinations [env EVIDENCE_ALLOW_PRIVATE]")] = False,
+            no_intermediaries: Annotated[bool, typer.Option("--no-intermediaries", help="skip the intermediaries "
+                                                            "step (DNS, RDAP, CA, CDN, payments)")] = False,
             ) -> None:
     """Capture one URL in a fresh browser: server bytes (WARC), DOM, screenshots, PDF; sealed."""
     from evidence_crawler.models import ErrorTally
@@ -35,7 +37,8 @@ def capture(ctx: typer.Context, url: Annotated[str, typer.Argument(help="the pag
     from storage.index import CaptureIndex
 
     context = cli_context(ctx)
-    config = context.config_with(store=context.store_root, allow_private=allow_private or None)
+    config = context.config_with(store=context.store_root, allow_private=allow_private or None,
+                                 intermediaries=False if no_intermediaries else None)
     try:
         summary = run_capture(config, url, CaptureOptions(wait, scroll, timeout), log_level=context.log_level)
     except CaptureRefused as exc:

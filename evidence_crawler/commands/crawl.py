@@ -32,6 +32,8 @@ def crawl(ctx: typer.Context, profile: Annotated[Path, typer.Argument(help="site
           redis: Annotated[str | None, typer.Option("--redis", metavar="URL", help="distributed: seed a shared "
                                                     "frontier in Redis for `worker`s, then merge and seal their "
                                                     "parts")] = None,
+          no_intermediaries: Annotated[bool, typer.Option("--no-intermediaries", help="skip the intermediaries "
+                                                          "step (DNS, RDAP, CA, CDN, payments)")] = False,
           as_json: Annotated[bool, typer.Option("--json", help="one JSON summary on stdout")] = False) -> None:
     """Crawl a storefront with a profile and seal the capture."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -41,7 +43,8 @@ def crawl(ctx: typer.Context, profile: Annotated[Path, typer.Argument(help="site
     from storage.index import CaptureIndex
 
     context = cli_context(ctx)
-    config = context.config_with(allow_private=allow_private or None, ignore_robots=ignore_robots or None)
+    config = context.config_with(allow_private=allow_private or None, ignore_robots=ignore_robots or None,
+                                 intermediaries=False if no_intermediaries else None)
     try:
         limit = max_pages or load_profile(profile).profile.limits.max_pages
     except ProfileError as exc:

@@ -58,6 +58,8 @@ def add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="schedule n
                                                     "obey it")] = False,
         render: Annotated[bool, typer.Option("--render", help="render item pages in Chromium (crawl "
                                              "--render)")] = False,
+        no_intermediaries: Annotated[bool, typer.Option("--no-intermediaries", help="crawl "
+                                                        "--no-intermediaries")] = False,
         archive: Annotated[bool, typer.Option("--archive", help="archive push each sealed capture")] = False,
         export_to: Annotated[Path | None, typer.Option("--export-to", help="export each sealed capture "
                                                         "to DIR/<id>.wacz")] = None) -> None:
@@ -89,7 +91,7 @@ def add(ctx: typer.Context, name: Annotated[str, typer.Argument(help="schedule n
         schedule = Schedule(name=name, cron=cron, profile="" if p2p_hub else loaded.path,
                             p2p_hub=loaded.profile.p2p_hub if p2p_hub else None, start_urls=list(start_url or []),
                             max_pages=max_pages, allow_private=allow_private, ignore_robots=ignore_robots,
-                            render=render, archive=archive,
+                            render=render, intermediaries=not no_intermediaries, archive=archive,
                             export_to=str(export_to.absolute()) if export_to else None, created_at=iso())
     except ValidationError as exc:
         fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
@@ -157,7 +159,9 @@ def run(ctx: typer.Context,
 
 
 @schedule_app.command("run-once")
-def run_once(ctx: typer.Context, name: str, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def run_once(ctx: typer.Context, name: str, as_json: Annotated[bool, typer.Option("--json")] = False,
+             no_intermediaries: Annotated[bool, typer.Option("--no-intermediaries", help="this run only: crawl "
+                                                             "--no-intermediaries")] = False) -> None:
     """Run one schedule now, in the foreground (what a crontab line runs)."""
     from evidence_crawler.services.scheduled_run import ScheduledRunner
     from storage.schedules import ScheduleError
@@ -169,6 +173,8 @@ def run_once(ctx: typer.Context, name: str, as_json: Annotated[bool, typer.Optio
     except ScheduleError as exc:
         fail(str(exc))
     previous = {sig: signal.signal(sig, lambda *_: runner.terminate()) for sig in (signal.SIGTERM, signal.SIGINT)}
+    if no_intermediaries:
+        schedule = schedule.model_copy(update={"intermediaries": False})
     try:
         record = runner.run(schedule, trigger="manual")
     finally:

@@ -105,6 +105,22 @@ def album_rows(catalog: DemoCatalog, albums: list[Album]) -> str:
     )
 
 
+# What the intermediaries step (issue 18) finds on the home page: card schemes, PayPal, WebMoney (link and
+# purse number), YooMoney and a Bitcoin address whose checksum passes; and an analytics tag and an ad network's
+# held back by the consent banner (type="text/plain": in the HTML, never fetched by a browser: renders stay local).
+PAYMENT_BLOCK = (
+    '<div id="payment"><h2>Способы оплаты</h2>\n'
+    "<p>Банковские карты Visa, Mastercard и МИР; PayPal; WebMoney (кошелёк Z123456789012); ЮMoney; "
+    "Bitcoin: 1BoatSLRHtKNngkdXEeobR76b53LETtpyT</p>\n"
+    '<p><a href="https://www.paypal.com/cgi-bin/webscr?cmd=_donations&amp;business=shop">PayPal</a> | '
+    '<a href="https://merchant.webmoney.ru/lmi/payment.asp">WebMoney Merchant</a></p></div>\n'
+    '<script type="text/plain" data-consent="analytics" src="https://mc.yandex.ru/metrika/tag.js"></script>\n'
+    '<script type="text/plain" data-consent="ads" src="https://an.yandex.ru/system/context.js"></script>'
+)
+# Served on every response, as a shop behind Cloudflare would (the demo's DNS zone in the tests agrees)
+CDN_HEADERS = [("CF-Ray", "8f1c2a3b4c5d6e7f-DME"), ("CF-Cache-Status", "DYNAMIC"), ("X-Cache", "MISS")]
+
+
 def home(catalog: DemoCatalog) -> str:
     newest = sorted(catalog.albums(), key=lambda a: (-a.year, a.id))[:6]
     artists = "".join(f'<li><a href="/artist/{ar.id}">{esc(ar.name)}</a></li>' for ar in catalog.artists())
@@ -113,7 +129,7 @@ def home(catalog: DemoCatalog) -> str:
         f"Цена за мегабайт: ${catalog.rules.per_mb}.</p>\n"
         f"<h2>Новинки</h2>\n{album_rows(catalog, newest)}\n"
         f'<h2>Исполнители</h2>\n<ul class="artists">{artists}</ul>\n'
-        '<p><a href="/catalogue/">Весь каталог &raquo;</a></p>'
+        '<p><a href="/catalogue/">Весь каталог &raquo;</a></p>\n' + PAYMENT_BLOCK
     )
     return layout(catalog, "Главная", body)
 

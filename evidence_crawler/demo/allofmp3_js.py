@@ -38,8 +38,11 @@ def route(catalog: DemoCatalog, req: Request) -> Response:
     This wraps ``allofmp3.route`` rather than being called by it, so the two modules import one way.
     """
     if not req.path.startswith(f"{PREFIX}/") or req.method not in ("GET", "HEAD"):
-        return allofmp3.route(catalog, req)
-    return _js_page(catalog, req) or allofmp3.not_found(catalog)
+        resp = allofmp3.route(catalog, req)
+    else:
+        resp = _js_page(catalog, req) or allofmp3.not_found(catalog)
+    resp.headers.extend(allofmp3.CDN_HEADERS)
+    return resp
 
 
 def _js_page(catalog: DemoCatalog, req: Request) -> Response | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import ssl
 import sys
 import threading
 from collections.abc import Callable
@@ -96,6 +97,7 @@ class DemoSite:
         host: str = "127.0.0.1",
         port: int = 0,
         catalog: DemoCatalog | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         if shop not in SHOPS:
             raise ValueError(f"unknown demo shop {shop!r}; choose one of {', '.join(SHOPS)}")
@@ -105,6 +107,7 @@ class DemoSite:
         self.host = host
         self.port = port
         self.catalog = catalog or DemoCatalog(shop)
+        self.tls = tls  # serve https with this server context (tests: a certificate to record)
         self._httpd: _DemoHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -113,7 +116,7 @@ class DemoSite:
         if self._httpd is None:
             raise RuntimeError("DemoSite is not started")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}/"
+        return f"{'https' if self.tls else 'http'}://{host}:{self.port}/"
 
     def start(self) -> DemoSite:
         if self._httpd is not None:
@@ -121,6 +124,8 @@ class DemoSite:
         _warn_if_public(self.host)
         self._httpd = _make_server(self.shop, self.host, self.port, self.catalog)
         self.port = self._httpd.server_address[1]
+        if self.tls is not None:
+            self._httpd.socket = self.tls.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.1},

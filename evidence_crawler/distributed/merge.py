@@ -25,6 +25,7 @@ from w3lib.url import canonicalize_url
 
 from evidence_crawler.capture.anchor import SealAnchor
 from evidence_crawler.capture.conditions import static_conditions
+from evidence_crawler.capture.intermediaries import run_for_merge
 from evidence_crawler.capture.linefiles import write_jsonl
 from evidence_crawler.capture.seal import seal_manifest, store_artifact
 from evidence_crawler.config import EvidenceConfig
@@ -32,6 +33,7 @@ from evidence_crawler.custody import CustodyLedger
 from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.environment import environment_statement
 from evidence_crawler.hashing import digest_file
+from evidence_crawler.intermediaries.settings import IntermediariesSettings
 from evidence_crawler.models import (
     MANIFEST_FORMAT,
     Artifact,
@@ -183,6 +185,9 @@ def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, l
                   ("errors.jsonl", "errors")]
         if _merge_renders(readers, names, work / "renders.jsonl"):
             merged.append(("renders.jsonl", "renders"))
+        intermediaries = _intermediaries(config, store, capture_id, work, artifacts) if config.intermediaries else None
+        for path in (intermediaries or {}).get("warcs", []):
+            artifacts.append(store_artifact(store, ledger, capture_id, path, path.name, "warc"))
         for name, role in merged:
             artifacts.append(store_artifact(store, ledger, capture_id, work / name, name, role))
     profile = loaded.profile
@@ -194,8 +199,8 @@ def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, l
         settings=settings,
         # the coordinator's own facts; each worker's network checks and clean state are in its part manifest
         environment=environment_statement(config.operator, settings.get("USER_AGENT", ""), {},
-                                          static_conditions({**settings,
-                                                             "EVIDENCE_DNS_RESOLVERS": config.dns_resolvers})),
+                                          static_conditions({**settings, "EVIDENCE_DNS_RESOLVERS": [
+                                              s.label for s in config.dns_resolvers]})),
         navigation_path={"artifact": "pages.jsonl",
                          "fields": ["url", "referrer", "depth", "redirect_to", "fetched_at", "worker", "host"]},
         counts={k: counts[k] for k in ("pages", "items", "offers", "p2p", "errors")},
@@ -204,13 +209,28 @@ def merge_and_seal(config: EvidenceConfig, store: LocalStore, capture_id: str, l
             duplicate_pages=counts["duplicate_pages"],
             workers=[_worker_entry(w, workers.get(w, {}), parts.get(w)) for w in sorted(workers)],
         ),
+        **({"intermediaries": intermediaries["section"]} if intermediaries else {}),
         artifacts=artifacts,
     )
     _path, obj, event, anchored = seal_manifest(store, ledger, capture_id, manifest,
                                                 SealAnchor.from_settings(config.scrapy_settings().get))
     for name in ("profile.yaml", "pages.jsonl", "items.jsonl", "errors.jsonl", "renders.jsonl"):
         (work / name).unlink(missing_ok=True)
+    for path in (intermediaries or {}).get("warcs", []):
+        path.unlink(missing_ok=True)
     return Merged(manifest, obj.digests.sha256, event.seq, errors, anchored.as_dict())
+
+
+def _intermediaries(config: EvidenceConfig, store: LocalStore, capture_id: str, work: Path,
+                    artifacts: list[Artifact]) -> dict[str, Any]:
+    """The intermediaries step once for the whole capture (the workers' parts skip it), over the merged
+    pages and every part's WARC; its DNS/RDAP records go into a WARC file of their own."""
+    warcs = [store.capture_dir(capture_id) / "artifacts" / a.name for a in artifacts if a.role == "warc"]
+    info = {"software": "evidence-crawler (distributed merge)", "format": "WARC File Format 1.1",
+            "isPartOf": capture_id, "operator": config.operator}
+    section, paths = run_for_merge(IntermediariesSettings.from_config(config), capture_id, work, warcs,
+                                   config.warc_rotate_bytes, info)
+    return {"section": section, "warcs": paths}
 
 
 def _merge_renders(parts: list[PartReader], names: dict[tuple[str, str], str], dest: Path) -> bool:

@@ -17,6 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from evidence_crawler.warc.recordbuilder import new_builder, serialise
+
 Outcome = Literal[
     "ok", "nxdomain", "nodata", "servfail", "refused_by_server", "dns_error",  # DNS answers
     "not_found", "rate_limited", "http_error", "bad_json", "redirect_limit",  # RDAP answers
@@ -137,6 +139,19 @@ def http_records(ex: HttpExchange) -> list[WarcRecordSpec]:
             record_type="metadata", target_uri=ex.url, date=ex.sent_at, content_type="application/warc-fields",
             block=_outcome_fields(ex.outcome, ex.error), headers=(("WARC-Record-ID", rid),)))
     return specs
+
+
+def spec_bytes(spec: WarcRecordSpec) -> bytes:
+    """One spec as an uncompressed WARC 1.1 record (sha256 digests), ready for ``RotatingWarcWriter.write_raw``."""
+    headers = {"WARC-Date": spec.date, **dict(spec.headers)}
+    record = new_builder().create_warc_record(spec.target_uri, spec.record_type, payload=BytesIO(spec.block),
+                                              length=len(spec.block), warc_content_type=spec.content_type,
+                                              warc_headers_dict=headers)
+    return serialise(record)
+
+
+def record_id_of(spec: WarcRecordSpec) -> str:
+    return dict(spec.headers)["WARC-Record-ID"]
 
 
 def write_records(writer, specs: list[WarcRecordSpec]) -> list[str]:

@@ -30,7 +30,7 @@ from evidence_crawler.intermediaries.records import (
     http_records,
 )
 from evidence_crawler.intermediaries.roles import Intermediary, build_intermediaries
-from evidence_crawler.intermediaries.settings import DnsServer, IntermediariesSettings
+from evidence_crawler.intermediaries.settings import IANA_BOOTSTRAP, DnsServer, IntermediariesSettings
 from evidence_crawler.timeutil import iso
 
 
@@ -92,30 +92,47 @@ def _crawl_resolver(servers: tuple[DnsServer, ...], settings: IntermediariesSett
     return resolve
 
 
+def _ip_plan(ips, settings: IntermediariesSettings) -> tuple[list[str], list[RdapLookup]]:
+    """(IPs to ask RDAP about, lookups settled without asking). Special-purpose addresses are asked only when
+    private destinations are allowed, and never of IANA's own bootstrap, which covers none of them (so a
+    loopback test crawl never reaches out to data.iana.org)."""
+    ask, settled = [], []
+    for ip in ips:
+        label = netguard.classify_address(ip)
+        if label and not settings.allow_private:
+            settled.append(RdapLookup(kind="ip", query=ip, outcome="refused", error=(
+                f"{ip} is {label}: special-purpose ranges are looked up only when private destinations are allowed")))
+        elif label and settings.rdap_bootstrap == IANA_BOOTSTRAP:
+            settled.append(RdapLookup(kind="ip", query=ip, outcome="no_bootstrap", error=(
+                f"{ip} is {label}: IANA's bootstrap names no RDAP server for special-purpose ranges")))
+        else:
+            ask.append(ip)
+    return ask, settled
+
+
 def run(request: IntermediariesRequest, settings: IntermediariesSettings) -> IntermediariesReport:
     started_at, deadline = iso(), Deadline(settings.timeout_s)
     servers = settings.dns_resolvers or dnslookup.system_resolvers()
-    hosts = [h for h in dict.fromkeys(_normal(h) for h in request.hosts) if h and not _is_ip(h)]
+    # a name outside the public suffix list (localhost, *.test, *.internal) has no registrar, no public DNS:
+    # it is not looked up (and its lookups would leave the machine for the system's resolvers)
+    hosts = [h for h in dict.fromkeys(_normal(h) for h in request.hosts)
+             if h and not _is_ip(h) and registered_domain(h)]
     domains = tuple(dict.fromkeys(d for h in hosts if (d := registered_domain(h))))
     answers = dnslookup.lookup_names([*hosts, *domains], servers, deadline, settings.dns_query_timeout_s)
+
+    given = [_normal(i) for i in (*request.ips, *request.hosts)]
+    answered = [r for a in answers if a.rdtype in ("A", "AAAA") and a.outcome == "ok" for r in a.records]
+    ips = dict.fromkeys(str(ipaddress.ip_address(i)) for i in (*given, *answered) if _is_ip(i))
+    ask_ips, settled = _ip_plan(ips, settings)
 
     resolve = _crawl_resolver(servers, settings)
     limits = FetchLimits(max_bytes=settings.rdap_max_bytes, request_timeout_s=settings.rdap_request_timeout_s,
                          max_redirects=settings.rdap_max_redirects, allow_private=settings.allow_private,
                          user_agent=settings.user_agent)
-    bootstrap = load_bootstrap(settings.rdap_bootstrap, limits, deadline, resolve)
+    bootstrap = (load_bootstrap(settings.rdap_bootstrap, limits, deadline, resolve) if domains or ask_ips
+                 else Bootstrap(location=settings.rdap_bootstrap, files=()))  # nothing to ask: nothing fetched
     lookups = [lookup_domain(d, bootstrap, limits, deadline, resolve) for d in domains]
-
-    given = [_normal(i) for i in (*request.ips, *request.hosts)]
-    answered = [r for a in answers if a.rdtype in ("A", "AAAA") and a.outcome == "ok" for r in a.records]
-    ips = dict.fromkeys(str(ipaddress.ip_address(i)) for i in (*given, *answered) if _is_ip(i))
-    for ip in ips:
-        label = netguard.classify_address(ip)
-        if label and not settings.allow_private:
-            lookups.append(RdapLookup(kind="ip", query=ip, outcome="refused", error=(
-                f"{ip} is {label}: special-purpose ranges are looked up only when private destinations are allowed")))
-        else:
-            lookups.append(lookup_ip(ip, bootstrap, limits, deadline, resolve))
+    lookups += [lookup_ip(ip, bootstrap, limits, deadline, resolve) for ip in ask_ips] + settled
     asns = sorted({a for lk in lookups if lk.network for a in lk.network.origin_asns})
     lookups += [lookup_autnum(a, bootstrap, limits, deadline, resolve) for a in asns]
 

@@ -1,51 +1,18 @@
 """Settings of the intermediaries step, with defaults and units; parsed once and passed down.
 
-Phase 2 moves these fields into ``evidence_crawler/config.py``; until then :meth:`from_env` reads the
-same ``EVIDENCE_*`` names from a mapping the caller gives (never ``os.environ`` behind its back).
+The environment names live in ``evidence_crawler/config.py`` (one parse); :meth:`from_config` builds
+these settings from the parsed config, :meth:`from_env` from a mapping (tests), through the same parse.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-IANA_BOOTSTRAP = "https://data.iana.org/rdap/"
+from evidence_crawler.config import IANA_BOOTSTRAP, DnsServer, EvidenceConfig, parse_resolvers
 
-
-class DnsServer(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    ip: str
-    port: int = 53
-
-    @property
-    def label(self) -> str:
-        return f"[{self.ip}]:{self.port}" if ":" in self.ip else f"{self.ip}:{self.port}"
-
-
-def parse_resolvers(text: str) -> tuple[DnsServer, ...]:
-    """``IP[:PORT],...`` (IPv6 as ``[addr]:port`` or bare); raises ValueError naming the bad entry."""
-    servers = []
-    for raw in (part.strip() for part in text.split(",")):
-        if not raw:
-            continue
-        host, port = raw, "53"
-        if raw.startswith("["):
-            host, _, rest = raw[1:].partition("]")
-            port = rest[1:] if rest.startswith(":") else ("53" if not rest else "")
-        elif raw.count(":") == 1:
-            host, port = raw.split(":")
-        try:
-            ip = str(ipaddress.ip_address(host))
-            number = int(port)
-            if not 0 < number < 65536:
-                raise ValueError
-        except ValueError:
-            raise ValueError(f"EVIDENCE_DNS_RESOLVERS: {raw!r} is not IP[:PORT]") from None
-        servers.append(DnsServer(ip=ip, port=number))
-    return tuple(servers)
+__all__ = ["IANA_BOOTSTRAP", "DnsServer", "IntermediariesSettings", "parse_resolvers"]
 
 
 class IntermediariesSettings(BaseModel):
@@ -64,18 +31,26 @@ class IntermediariesSettings(BaseModel):
     user_agent: str = "evidence-crawler intermediaries lookup"
 
     @classmethod
+    def from_config(cls, config: EvidenceConfig, **overrides) -> IntermediariesSettings:
+        """The step's settings from the one parsed config (``EVIDENCE_*`` and the command's flags)."""
+        return cls(**{"dns_resolvers": config.dns_resolvers, "rdap_bootstrap": config.rdap_bootstrap,
+                      "timeout_s": config.intermediaries_timeout_s, "allow_private": config.allow_private,
+                      **overrides})
+
+    @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides) -> IntermediariesSettings:
-        values: dict = {}
-        if env.get("EVIDENCE_DNS_RESOLVERS", "").strip():
-            values["dns_resolvers"] = parse_resolvers(env["EVIDENCE_DNS_RESOLVERS"])
-        if env.get("EVIDENCE_RDAP_BOOTSTRAP", "").strip():
-            values["rdap_bootstrap"] = env["EVIDENCE_RDAP_BOOTSTRAP"].strip()
-        if env.get("EVIDENCE_INTERMEDIARIES_TIMEOUT_S", "").strip():
-            try:
-                values["timeout_s"] = float(env["EVIDENCE_INTERMEDIARIES_TIMEOUT_S"])
-            except ValueError:
-                raise ValueError(f"EVIDENCE_INTERMEDIARIES_TIMEOUT_S: {env['EVIDENCE_INTERMEDIARIES_TIMEOUT_S']!r} "
-                                 "is not a number of seconds") from None
-        if env.get("EVIDENCE_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes", "on"):
-            values["allow_private"] = True
-        return cls(**{**values, **overrides})
+        """Same as :meth:`from_config` over a mapping of ``EVIDENCE_*`` names (parsed by ``EvidenceConfig``)."""
+        names = {"EVIDENCE_DNS_RESOLVERS": "dns_resolvers", "EVIDENCE_RDAP_BOOTSTRAP": "rdap_bootstrap",
+                 "EVIDENCE_INTERMEDIARIES_TIMEOUT_S": "intermediaries_timeout_s",
+                 "EVIDENCE_ALLOW_PRIVATE": "allow_private"}
+        values = {field: env[name].strip() for name, field in names.items() if env.get(name, "").strip()}
+        try:
+            # every field named: the mapping, not this process's environment, says what is set
+            defaults = {f: EvidenceConfig.model_fields[f].default for f in names.values()}
+            config = EvidenceConfig(**{**defaults, **values})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = str(first["loc"][0])
+            env_name = next((n for n, f in names.items() if f == field), field)
+            raise ValueError(f"{env_name}: {first['msg'].removeprefix('Value error, ')}") from None
+        return cls.from_config(config, **overrides)

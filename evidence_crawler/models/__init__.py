@@ -35,6 +35,13 @@ from evidence_crawler.models.conditions import (
 from evidence_crawler.models.custody import CustodyEvent, EventKind
 from evidence_crawler.models.errorkinds import ErrorTally
 from evidence_crawler.models.findings import FINDINGS_FORMAT, Findings, RepertoireVersion, Work
+from evidence_crawler.models.intermediaries import (
+    INTERMEDIARIES_FORMAT,
+    EvidenceRef,
+    IntermediariesSection,
+    IntermediaryEntry,
+    LookupOutcome,
+)
 from evidence_crawler.models.items import Item, Offer
 from evidence_crawler.models.manifest import (
     MANIFEST_FORMAT,
@@ -63,7 +70,8 @@ from evidence_crawler.models.records import (
 from evidence_crawler.models.render import RenderFile, RenderRecord
 
 __all__ = [
-    "BUNDLE_FORMAT", "MANIFEST_FORMAT", "ArchiveRecord", "Artifact", "ArtifactRole", "BundleArtifact",
+    "BUNDLE_FORMAT", "INTERMEDIARIES_FORMAT", "MANIFEST_FORMAT", "EvidenceRef", "IntermediariesSection",
+    "IntermediaryEntry", "LookupOutcome", "ArchiveRecord", "Artifact", "ArtifactRole", "BundleArtifact",
     "BundleCapture", "BundleItem", "BundleManifest", "CaptureError", "CaptureManifest", "CaptureState", "Case",
     "ChainLink", "Counts", "CustodyEvent", "CustodyLinks", "DiffSummary", "Digests", "DistributedCapture",
     "DistributedPart", "Environment", "ErrorTally", "EventKind", "Frozen", "HubSurvey", "HubSurveyCounts",

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from evidence_crawler.models import conditions as cond
 from evidence_crawler.models.base import Frozen, JsonDocument, Open
+from evidence_crawler.models.intermediaries import IntermediariesSection
 from evidence_crawler.models.records import Artifact, ArtifactRole
 
 MANIFEST_FORMAT = "evidence-crawler/manifest/1"
@@ -184,6 +185,7 @@ class CaptureManifest(JsonDocument):
     # open: it is what the browser (and its options object) report about themselves
     browser: dict[str, Any] | None = None
     p2p_hub: HubSurvey | None = None  # a DC hub survey (p2p hub URL) instead of a crawl
+    intermediaries: IntermediariesSection | None = None  # DNS, RDAP, CA, CDN, payment... (issue 18)
     artifacts: list[Artifact]
 
     def by_name(self) -> dict[str, Artifact]:

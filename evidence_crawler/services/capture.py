@@ -14,6 +14,7 @@ from evidence_crawler.config import EvidenceConfig
 from evidence_crawler.models import CaptureState
 from evidence_crawler.netguard import REFUSAL_HINT, check_destination
 from evidence_crawler.profile import LoadedProfile, check_http_url, load_profile
+from evidence_crawler.resolvers import shared_resolver
 from storage.local import LocalStore
 
 
@@ -52,10 +53,11 @@ def preflight(config: EvidenceConfig, req: CrawlRequest) -> LoadedProfile:
         except ValueError as exc:
             raise CaptureRefused(f"start URL refused: {exc}") from None
     profile = loaded.profile.with_start_urls(req.start_urls) if req.start_urls else loaded.profile
+    resolver = shared_resolver(config.dns_resolvers) if config.dns_resolvers else None
     for url in profile.start_urls:
         parts = urlsplit(url)
         try:
-            res = check_destination(parts.hostname, parts.port, config.allow_private)
+            res = check_destination(parts.hostname, parts.port, config.allow_private, resolver)
         except socket.gaierror as exc:
             raise CaptureRefused(f"start URL {url}: cannot resolve {parts.hostname}: {exc.strerror}") from None
         if res.refused:
@@ -99,6 +101,10 @@ def run_crawl(config: EvidenceConfig, req: CrawlRequest, on_progress: Callable[[
         capture_id = req.capture_id or store.new_capture_id(loaded.profile.name)
     settings = build_settings(config, capture_id, bool(req.resume), store, log_level)
     settings.update(req.settings, priority="cmdline")
+    if config.dns_resolvers and "DNS_RESOLVER" in req.settings:  # over capture URL's IPv6 resolver
+        from evidence_crawler.config import CONFIGURED_RESOLVER
+
+        settings.set("DNS_RESOLVER", CONFIGURED_RESOLVER, priority="cmdline")
     process = CrawlerProcess(settings)
     logging.getLogger("scrapy").setLevel(log_level)
     crawler = process.create_crawler(StorefrontSpider)

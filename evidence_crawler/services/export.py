@@ -34,6 +34,7 @@ from evidence_crawler.bundle.annexes import add_annexes
 from evidence_crawler.bundle.exhibits import DEFAULT_MAX_EXHIBITS
 from evidence_crawler.bundle.exhibitset import add_exhibit_shots, choose_exhibits
 from evidence_crawler.bundle.findings import FindingsEntry, add_findings, report_findings
+from evidence_crawler.bundle.intermediaries import add_intermediaries, report_intermediaries
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pages import pages_jsonl
 from evidence_crawler.bundle.pdf import PdfError, find_chromium
@@ -198,6 +199,7 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
         if diff is not None:
             w.add_bytes(DIFF_MEMBER, json.dumps(diff, indent=2, ensure_ascii=False).encode() + b"\n")
         findings_refs = add_findings(w, findings)
+        intermediaries = add_intermediaries(w, [(c.id, c.manifest) for c in captures])
         custody_lines, custody = ledger.slice(set(req.capture_ids))
         w.add_bytes(ev.CUSTODY, custody_lines)
         w.add_bytes(ev.PUBLIC_KEY, key.public_pem)
@@ -247,6 +249,7 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
             "tsa_failures": failures, "timestamped": bool(tokens), "fingerprint": key.fingerprint,
             "manifest_sha256": digest.hex(), "custody": custody.model_dump(), "items_only": req.items_only,
             "diff": diff, "findings": shown_findings, "exhibits": exhibits, "pdf_signer": signing.manifest_ref(),
+            "intermediaries": report_intermediaries(intermediaries, req.lang),
             "annexes": [{"path": a.path, "sha256": a.sha256, "size": a.size} for a in annexes],
             "captures": [report_capture(x) for x in exported]}
         try:

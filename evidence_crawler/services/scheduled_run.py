@@ -73,6 +73,8 @@ def crawl_args(schedule: Schedule) -> list[str]:
         args.append("--ignore-robots")
     if schedule.render:
         args.append("--render")
+    if not schedule.intermediaries:
+        args.append("--no-intermediaries")
     return args
 
 

@@ -138,6 +138,12 @@ class RotatingWarcWriter:
         self._queue.put(([resource_record(self._builder, "resource", url, content, content_type, fields)], done))
         return rid
 
+    def write_raw(self, record: bytes, on_written: Callable[[str, int, int], None] | None = None) -> None:
+        """One record already serialised (``recordbuilder.serialise``), e.g. a DNS or RDAP exchange of the
+        intermediaries step; ``on_written(file, offset, length)`` runs once it is on disk."""
+        self.check()
+        self._queue.put(([record], on_written))
+
     def close(self) -> None:
         """Drain the queue, fsync and close; raises the writer thread's error if it had one."""
         if self._thread.is_alive():

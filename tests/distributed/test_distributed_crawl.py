@@ -96,6 +96,8 @@ def test_two_workers_one_capture(redis_url, books_site, tmp_path):
     manifest = json.loads((store / "captures" / cid / "manifest.json").read_text())
     assert [w["state"] for w in manifest["distributed"]["workers"]] == ["merged", "merged"]
     assert sum(a["role"] == "part_manifest" for a in manifest["artifacts"]) == 2
+    # the intermediaries step ran once, at the merge, over every part's pages (a loopback site: no lookups)
+    assert manifest["intermediaries"]["pages_analysed"] == 200 and "error" not in manifest["intermediaries"]
     assert "OK" in run(store, "captures", "verify", cid).stdout
     for part in parts:  # each worker's part is a sealed capture of its own, with its own custody events
         run(store, "captures", "verify", part["capture_id"])

@@ -21,6 +21,7 @@ from fnmatch import fnmatchcase
 
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.findingscheck import check_findings
+from evidence_crawler.bundle.intermediaries import check_intermediaries
 from evidence_crawler.bundle.pdfsigcheck import check_pdf_signatures
 from evidence_crawler.bundle.verify.captures import check_captures, check_custody
 from evidence_crawler.bundle.verify.context import Bundle
@@ -53,6 +54,11 @@ def _findings(b: Bundle) -> None:
         check_findings(b, b.manifest, b.events)
 
 
+def _intermediaries(b: Bundle) -> None:
+    if b.manifest is not None:
+        check_intermediaries(b, b.manifest)
+
+
 def _pdf_signatures(b: Bundle) -> None:
     """The PAdES signature of each report PDF (``pdfsigcheck.py``), against the export tokens found."""
     r = b.report
@@ -68,6 +74,7 @@ STEPS: list[Callable[[Bundle], None]] = [
     check_custody,  # the custody lines hash and link
     check_captures,  # sealed manifests, artifacts, pages, items, seal-time anchors
     _findings,  # repertoire findings (export --repertoire)
+    _intermediaries,  # evidence/intermediaries.json against the sealed manifests and their WARC records
     run_member_checks,  # MEMBER_CHECKS (the export tokens among them)
     _pdf_signatures,  # report PDFs: PAdES integrity, signer = declared certificate, its timestamp
     check_timestamped,  # a bundle without an export token: only with --accept-untimestamped
