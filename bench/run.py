@@ -329,7 +329,10 @@ def run_webarchive(url: str, tmp: Path, tag: str) -> dict:
     """The peer: the bare crawl with scrapy-webarchive's WACZ exporter on, from bench/.venv."""
     overrides, _off = bare_settings()
     extra = peer.webarchive_settings(tmp, tag, overrides.get("EXTENSIONS", "{}"))
+    before = set(ROOT.glob("*.warc.gz"))
     res = run_bare(url, tmp, tag, peer.bench_scrapy(), extra, kind="webarchive")
+    for stray in set(ROOT.glob("*.warc.gz")) - before:  # scrapy-webarchive writes its WARC in the cwd
+        shutil.move(str(stray), str(tmp / stray.name))
     waczs = peer.webarchive_output(tmp, tag)
     res["wacz_bytes"] = sum(p.stat().st_size for p in waczs)
     if not waczs and not res.get("error"):
