@@ -40,7 +40,7 @@ def test_the_configured_list_wins_over_the_system(monkeypatch):
     got = configured_resolvers(EvidenceConfig())
     assert (got.source, got.servers, got.config_file) == ("EVIDENCE_DNS_RESOLVERS",
                                                           ["192.0.2.1:53", "192.0.2.2:5353"], None)
-    assert resolvers_from("bogus").error == "not an IP address: 'bogus'"
+    assert resolvers_from("bogus").error == "EVIDENCE_DNS_RESOLVERS: 'bogus' is not IP[:PORT]"
 
 
 def test_unset_means_the_system_configuration(monkeypatch):
