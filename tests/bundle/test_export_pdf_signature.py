@@ -79,6 +79,9 @@ def test_verify_checks_the_pdf_signature_against_the_declared_certificate(bundle
     assert sig["timestamp"]["chain_checked"]
     assert sig["timestamp"]["gen_time"][:19] >= result["timestamps"][0]["gen_time"][:19]
     assert result["checked"]["pdf_signatures"] == 1
+    with zipfile.ZipFile(bundle_en) as z:  # the report's integrity section names the PDF's own signature
+        html = z.read("evidence/report.html").decode()
+    assert "Signature of this PDF" in html and declared["sha256"] in html and "CN=Test Investigator" in html
     key_cert = x509.load_pem_x509_certificate((cli.store / "keys" / "signing-key.cert.pem").read_bytes())
     assert hashlib.sha256(key_cert.public_bytes(serialization.Encoding.DER)).hexdigest() == declared["sha256"]
 
