@@ -115,8 +115,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "pdf_sig": {"en": "Signature of this PDF", "fr": "Signature de ce PDF"},
     "pdf_sig_value": {"en": "PAdES {pades} at least (pdfsig or any PDF reader shows it), by {subject}; certificate in "
                             "{certificate}",
-                      "fr": "PAdES {pades} au moins (affichée par pdfsig ou tout lecteur PDF), par {subject} ; certificat dans "
-                            "{certificate}"},
+                      "fr": "PAdES {pades} au moins (affichée par pdfsig ou tout lecteur PDF), par {subject} ; "
+                            "certificat dans {certificate}"},
     "sig_key": {"en": "Operator's public key (fingerprint)", "fr": "Clé publique de l'opérateur (empreinte)"},
     "sig_what": {"en": "Signed", "fr": "Objet signé"},
     "sig_what_value": {"en": "evidence/manifest.json (signature: evidence/manifest.sig); the whole package "
