@@ -21,18 +21,6 @@ from rich.markup import escape
 from evidence_crawler.commands.context import err, fail, print_json
 
 
-def _pins(expect_key: list[str] | None) -> tuple[list[str], str]:
-    """The pinned fingerprints (``--expect-key`` and the ``EVIDENCE_TRUSTED_KEYS`` file) and where they came from."""
-    from evidence_crawler.bundle.verify import TRUSTED_KEYS_ENV, read_trusted_keys
-
-    keys, sources = list(expect_key or []), ["--expect-key"] if expect_key else []
-    trusted = os.environ.get(TRUSTED_KEYS_ENV, "").strip()
-    if trusted:
-        keys += read_trusted_keys(Path(trusted))
-        sources.append(f"{TRUSTED_KEYS_ENV}={trusted}")
-    return keys, " and ".join(sources)
-
-
 def verify(bundle: Annotated[Path, typer.Argument(help="the .wacz bundle")],
            tsa_ca: Annotated[Path | None, typer.Option("--tsa-ca", help="PEM root certificate(s) of the TSA: "
                                                        "also check each token's certificate chain")] = None,
@@ -46,11 +34,11 @@ def verify(bundle: Annotated[Path, typer.Argument(help="the .wacz bundle")],
            as_json: Annotated[bool, typer.Option("--json", help="JSON report on stdout")] = False) -> None:
     """Check an evidence bundle offline: hashes, WARC records, signatures and signer, timestamps, custody."""
     from evidence_crawler.bundle.safezip import UnusableBundle
-    from evidence_crawler.bundle.verify import verify_bundle
+    from evidence_crawler.bundle.verify import pins_for, verify_bundle
     from evidence_crawler.bundle.verify.signer import unpinned_notice
 
     try:
-        keys, source = _pins(expect_key)
+        keys, source = pins_for(expect_key or [], os.environ)
         report = verify_bundle(bundle, tsa_ca, expect_keys=keys, pin_source=source,
                                accept_untimestamped=accept_untimestamped)
     except UnusableBundle as exc:

@@ -7,6 +7,7 @@ actions (export, verify an upload, run a schedule now) are POST forms with a CSR
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -184,9 +185,10 @@ def create_app(config: EvidenceConfig, store: LocalStore, access: Access, replay
         return page(request, "verify.html.j2", report=None)
 
     @app.post("/verify", response_class=HTMLResponse)
-    def verify_upload(request: Request, bundle: UploadFile = File(...), csrf: str = Form("")):
+    def verify_upload(request: Request, bundle: UploadFile = File(...), csrf: str = Form(""),
+                      expect_key: str = Form(""), accept_untimestamped: str = Form("")):
         check_csrf(request, csrf)
-        from evidence_crawler.bundle.verify import verify_bundle
+        from evidence_crawler.bundle.verify import UnusableBundle, pins_for, verify_bundle
 
         with tempfile.TemporaryDirectory(prefix="evidence-ui-verify-") as tmp:
             path = Path(tmp) / "upload.wacz"
@@ -197,7 +199,13 @@ def create_app(config: EvidenceConfig, store: LocalStore, access: Access, replay
                     if copied > MAX_UPLOAD:
                         raise HTTPException(413, f"bundle larger than {MAX_UPLOAD >> 30} GiB")
                     out.write(chunk)
-            report = verify_bundle(path).as_dict()
+            try:  # pinned as the CLI pins: the keys typed in, else EVIDENCE_TRUSTED_KEYS of the app's process
+                keys, source = pins_for(expect_key.replace(",", " ").split(), os.environ)
+                report = verify_bundle(path, expect_keys=keys, pin_source=source,
+                                       accept_untimestamped=bool(accept_untimestamped)).as_dict()
+            except UnusableBundle as exc:  # not a bundle, or one that cannot be checked: said, never a 500
+                report = {"valid": False, "unusable": True, "problems": [str(exc)], "warnings": [], "checked": {},
+                          "signer_pinned": False}
         report["bundle"] = bundle.filename or "upload"
         return page(request, "verify.html.j2", report=report)
 

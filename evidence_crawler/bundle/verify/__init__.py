@@ -24,11 +24,11 @@ from evidence_crawler.bundle.package import DATAPACKAGE, DIGEST
 from evidence_crawler.bundle.safezip import SafeZip, UnusableBundle
 from evidence_crawler.bundle.verify.checks import MEMBER_CHECKS, STEPS, MemberCheck
 from evidence_crawler.bundle.verify.context import Bundle, BundleReport, VerifyOptions
-from evidence_crawler.bundle.verify.signer import TRUSTED_KEYS_ENV, parse_fingerprint, read_trusted_keys
+from evidence_crawler.bundle.verify.signer import TRUSTED_KEYS_ENV, parse_fingerprint, pins_for, read_trusted_keys
 from evidence_crawler.bundle.verify.tokens import ACCEPT_FLAG, TIME_TOLERANCE
 
 __all__ = ["ACCEPT_FLAG", "MEMBER_CHECKS", "STEPS", "TIME_TOLERANCE", "TRUSTED_KEYS_ENV", "BundleReport",
-           "MemberCheck", "UnusableBundle", "VerifyOptions", "parse_fingerprint", "read_trusted_keys",
+           "MemberCheck", "UnusableBundle", "VerifyOptions", "parse_fingerprint", "pins_for", "read_trusted_keys",
            "verify_bundle"]
 
 

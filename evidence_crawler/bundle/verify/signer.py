@@ -16,6 +16,7 @@ without a signature is a warning when pinned: only the export signature ties it 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from cryptography.exceptions import InvalidSignature
@@ -40,6 +41,17 @@ def parse_fingerprint(text: str, where: str) -> str:
         raise UnusableBundle(f"{where}: {text.strip()[:80]!r} is not a key fingerprint (sha256:<64 hex digits>, "
                              "as `verify` and the report print it)")
     return f"sha256:{hex_part}"
+
+
+def pins_for(expect_key: list[str], environ: Mapping[str, str]) -> tuple[list[str], str]:
+    """The pinned fingerprints (``--expect-key`` and the ``EVIDENCE_TRUSTED_KEYS`` file named in ``environ``)
+    and where they came from; the CLI and the workbench pin alike."""
+    keys, sources = list(expect_key), ["--expect-key"] if expect_key else []
+    trusted = environ.get(TRUSTED_KEYS_ENV, "").strip()
+    if trusted:
+        keys += read_trusted_keys(Path(trusted))
+        sources.append(f"{TRUSTED_KEYS_ENV}={trusted}")
+    return keys, " and ".join(sources)
 
 
 def read_trusted_keys(path: Path) -> list[str]:
