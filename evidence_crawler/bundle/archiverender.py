@@ -53,7 +53,8 @@ class ArchiveRenderer:
 
     def __init__(self, chromium: str, timeout_s: float = PAGE_TIMEOUT_S) -> None:
         self.chromium, self.timeout_ms = _unwrapped(chromium, Path(chromium).name), timeout_s * 1000
-        self._pw = self._browser = None
+        self._pw = self._browser = self._context = self._tab = None
+        self._index: dict[str, ArchivedAt] = {}
 
     def __enter__(self) -> ArchiveRenderer:
         from playwright.sync_api import Error as PlaywrightError
@@ -70,29 +71,51 @@ class ArchiveRenderer:
 
     def __exit__(self, *exc) -> None:
         try:
+            if self._context is not None:
+                self._context.close()
             if self._browser is not None:
                 self._browser.close()
         finally:
             if self._pw is not None:
                 self._pw.stop()
 
+    def _page(self):
+        """One context and page for all exhibits of an export (a new page costs ~0.6 s, the renders
+        ~0.2 s): with scripts off, the only state a page can leave behind is a cookie (``Set-Cookie`` in
+        an archived response), and ``render`` clears the cookies before each page, so every exhibit is
+        still drawn from the archive alone. A page that failed is thrown away with its context."""
+        if self._context is None:
+            self._context = self._browser.new_context(viewport=VIEWPORT, java_script_enabled=False,
+                                                      service_workers="block", accept_downloads=False)
+            self._context.route("**/*", lambda route: _answer(route, self._index))
+            self._tab = self._context.new_page()
+            self._tab.set_default_timeout(self.timeout_ms)
+        self._context.clear_cookies()
+        return self._tab
+
     def render(self, url: str, index: dict[str, ArchivedAt]) -> bytes | None:
         """A PNG of ``url`` drawn from the archive (top ``MAX_HEIGHT`` px), or None if it did not render."""
         from playwright.sync_api import Error as PlaywrightError
 
-        context = self._browser.new_context(viewport=VIEWPORT, java_script_enabled=False, service_workers="block",
-                                            accept_downloads=False)
+        self._index = index
         try:
-            context.route("**/*", lambda route: _answer(route, index))
-            page = context.new_page()
-            page.set_default_timeout(self.timeout_ms)
+            page = self._page()
             page.goto(url, wait_until="load", timeout=self.timeout_ms)
-            png = page.screenshot(full_page=True, type="png", animations="disabled", timeout=self.timeout_ms)
+            # the top MAX_HEIGHT px only: Chromium trims the clip to a shorter page, and never draws the rest
+            png = page.screenshot(full_page=True, type="png", animations="disabled", timeout=self.timeout_ms,
+                                  clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": MAX_HEIGHT})
         except PlaywrightError:
+            self._discard()
             return None
-        finally:
-            context.close()
         return crop(png, MAX_HEIGHT)
+
+    def _discard(self) -> None:
+        context, self._context, self._tab = self._context, None, None
+        if context is not None:
+            try:
+                context.close()
+            except Exception:  # noqa: BLE001 - a context that broke is gone either way
+                pass
 
 
 def _answer(route, index: dict[str, ArchivedAt]) -> None:

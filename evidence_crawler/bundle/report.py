@@ -68,6 +68,7 @@ def render_report(lang: str, context: dict[str, Any]) -> bytes:
     context.setdefault("exhibits", [])
     context.setdefault("annexes", [])
     context.setdefault("intermediaries", [])
+    context.setdefault("pdf_signer", None)
     for c in context["captures"]:
         c["checklist"] = checklist(c, lang)
     first = summary(context, items)
