@@ -3,8 +3,10 @@
 The first item's first offer gets another price in items.jsonl and in the bundle manifest; then every
 hash that covers it is rebuilt, in the order the exporter writes: the sealed capture manifest, a fresh
 seal-time token (from the test TSA) and a seal signature with the forger's key, the custody lines (data,
-links, hashes), evidence/manifest.json, its signature and a fresh export token, SHA256SUMS,
-datapackage.json and its signed digest. Only the key differs from a genuine bundle: without a pinned key,
+links, hashes), evidence/manifest.json, its signature and a fresh export token, the report PDF's PAdES
+signature (its unsigned first revision re-signed with a certificate of the forger's key, same subject,
+freshly timestamped; ``evidence/pdf-signer.pem`` replaced), SHA256SUMS, datapackage.json and its signed
+digest. Only the key differs from a genuine bundle: without a pinned key,
 ``verify`` has nothing to tell them apart by.
 
 The bundle is re-dated to the forging time (its fresh tokens are dated then). Options move the story's times
@@ -16,13 +18,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.package import DATAPACKAGE, DIGEST, WaczWriter
+from evidence_crawler.bundle.pdfsigcheck import PDF_SIGNER_PEM
+from evidence_crawler.bundle.pdfsign import sign_pdf
 from evidence_crawler.bundle.sign import SigningKey, signed_data
+from evidence_crawler.bundle.signcert import operator_signer
 from evidence_crawler.bundle.timestamp import inspect_token, request_token
 from evidence_crawler.custody import canonical, event_hash
 from evidence_crawler.hashing import DualDigester
@@ -70,6 +76,22 @@ class Forger:
         self.items_members = {a["member"] for c in caps for a in c["artifacts"] if a["name"] == "items.jsonl"}
         self.cap_manifests = {c["capture_id"]: c["manifest"]["member"] for c in caps}
         self.anchor_files = {f["member"]: (c["capture_id"], f["name"]) for c in caps for f in c["seal_anchor"]}
+        declared = self.manifest.get("pdf_signer")
+        self.pdf_signer = None
+        if declared:  # the forger's own certificate, with the subject the operator's had
+            subject = dict(x.split("=", 1) for x in declared["subject"].split(",") if "=" in x)
+            self.pdf_signer = operator_signer(key, subject.get("CN", ""), subject.get("O", ""), [])
+            self.table[declared["sha256"]] = self.pdf_signer.cert_sha256
+
+    def _resign_pdf(self, data: bytes) -> bytes:
+        """The printed PDF (the revision before the signature's incremental update), signed again."""
+        end = data.index(b"%%EOF") + len(b"%%EOF")
+        end += len(data[end:end + 2]) - len(data[end:end + 2].lstrip(b"\r\n"))
+        with tempfile.TemporaryDirectory() as tmp:
+            src, dest = Path(tmp) / "printed.pdf", Path(tmp) / "signed.pdf"
+            src.write_bytes(data[:end])
+            sign_pdf(src, dest, self.pdf_signer, [] if self.strip else [self.tsa_url], timestamp=not self.strip)
+            return dest.read_bytes()
 
     def _changed(self, w: WaczWriter, name: str, data: bytes) -> None:
         old = _digests(self.data[name])
@@ -165,6 +187,10 @@ class Forger:
                     data = self._custody()
                 elif name == ev.PUBLIC_KEY:
                     data = self.key.public_pem
+                elif name == PDF_SIGNER_PEM and self.pdf_signer is not None:
+                    data = self.pdf_signer.chain_pem
+                elif name.startswith("evidence/report") and name.endswith(".pdf") and self.pdf_signer is not None:
+                    data = self._resign_pdf(data)
                 elif name == ev.MANIFEST:
                     data = mbytes = self._bundle_manifest(w)
                 elif name == ev.SIGNATURE:
