@@ -88,6 +88,9 @@ def _chromium_under(pid: int) -> list[psutil.Process]:
 
 
 @pytest.mark.slow
+# a chaos test: the kill lands at a moment the test cannot pin down on a loaded 2-core machine (failed once
+# in a full run, passes alone); rerun rather than loosen what it asserts
+@pytest.mark.flaky(reruns=2)
 def test_browser_killed_mid_render_fails_that_page_cleanly_and_retries_it(cli, write_profile):
     with BrowserPages(slow_s=8.0) as pages:
         profile = write_profile(f"name: killtest\nstart_urls: ['{pages.url}/slow', '{pages.url}/page']\n"
