@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evidence_crawler.bundle.checkstrings import LINES, WORDS
+from evidence_crawler.bundle.strings import section, strings
 
 Env = dict[str, Any]
 
@@ -114,9 +114,9 @@ CAPTURE_READERS = {"period": _period, "robots": _robots}
 
 def checklist(capture: dict[str, Any], lang: str) -> list[dict[str, Any]]:
     """The groups of lines for one capture: ``[{"group", "lines": [{"label", "value", "recorded", "how"}]}]``."""
-    env, w = capture.get("environment") or {}, {k: v[lang] for k, v in WORDS.items()}
+    env, w = capture.get("environment") or {}, strings(lang, "checklist_words")
     out = []
-    for group, lines in LINES.items():
+    for group, lines in section("checklist").items():
         values = CAPTURE_READERS[group](capture, w) if group in CAPTURE_READERS else READERS[group](env, w)
         out.append({"group": lines["title"][lang], "key": group, "lines": [
             {"label": spec["label"][lang], "value": value if value is not None else w["not_recorded"],

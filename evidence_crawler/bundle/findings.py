@@ -20,33 +20,6 @@ from evidence_crawler.models.bundle import FindingsRef, RepertoireCopy
 FINDINGS = "evidence/findings.json"
 NO_HOLDER = "(no rights_holder)"
 
-STRINGS: dict[str, dict[str, str]] = {
-    "findings": {"en": "Works of the repertoire offered", "fr": "Œuvres du répertoire proposées"},
-    "findings_intro": {
-        "en": "Each work of the rights holder's catalogue (repertoire {name}, version {version}, sha256 {sha256}) "
-              "that the capture's items were matched to, with how the match was made. A match marked for review "
-              "needs a person's confirmation. The ratio is the reference price divided by the cheapest offer, in "
-              "the reference currency{fx}.",
-        "fr": "Chaque œuvre du catalogue de l'ayant droit (répertoire {name}, version {version}, sha256 {sha256}) "
-              "à laquelle un article de la capture a été rapproché, et la méthode employée. Un rapprochement "
-              "« à vérifier » doit être confirmé par une personne. Le rapport est le prix de référence divisé par "
-              "l'offre la moins chère, dans la devise de référence{fx}."},
-    "fx": {"en": " (rates given by the operator: {rates})", "fr": " (taux fournis par l'opérateur : {rates})"},
-    "holder_line": {"en": "{works} works offered, {offers} offers, deepest undercut ×{ratio}; {review} more to review",
-                    "fr": "{works} œuvres proposées, {offers} offres, écart maximal ×{ratio} ; {review} autres à "
-                          "vérifier"},
-    "work": {"en": "Work (catalogue row)", "fr": "Œuvre (ligne du catalogue)"},
-    "shown": {"en": "Title as shown on the site", "fr": "Titre tel qu'affiché sur le site"},
-    "method": {"en": "Match (method, score)", "fr": "Rapprochement (méthode, score)"},
-    "review": {"en": "to review", "fr": "à vérifier"},
-    "formats": {"en": "Formats and prices", "fr": "Formats et prix"},
-    "ratio": {"en": "Reference price, ratio", "fr": "Prix de référence, rapport"},
-    "evidence": {"en": "Page evidence (sha256, WARC record)", "fr": "Preuve de la page (sha256, enregistrement WARC)"},
-}
-
-
-def strings(lang: str) -> dict[str, str]:
-    return {k: v[lang] for k, v in STRINGS.items()}
 
 
 @dataclass(frozen=True)

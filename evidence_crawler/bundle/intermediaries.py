@@ -14,51 +14,13 @@ import json
 from typing import Any
 
 from evidence_crawler.bundle.package import WaczWriter
+from evidence_crawler.bundle.strings import strings
 from evidence_crawler.models import CaptureManifest, IntermediariesSection
 
 MEMBER = "evidence/intermediaries.json"
 FORMAT = "evidence-crawler/bundle-intermediaries/1"
 
-STRINGS: dict[str, dict[str, str]] = {
-    "title": {"en": "Technical intermediaries", "fr": "Intermédiaires techniques"},
-    "intro": {"en": "Who hosts, names, secures, serves and pays for the site, as recorded during the capture "
-                    "(DNS answers and RDAP records kept in the WARC, and what the captured pages show). Each line "
-                    "gives the proof: the WARC record (file and offset) or the page (URL and sha256).",
-              "fr": "Qui héberge, nomme, sécurise, distribue et encaisse pour le site, tel qu'enregistré pendant "
-                    "la capture (réponses DNS et fiches RDAP conservées dans le WARC, et ce que montrent les pages "
-                    "capturées). Chaque ligne donne la preuve : l'enregistrement WARC (fichier et position) ou la "
-                    "page (URL et sha256)."},
-    "role": {"en": "Role for the site", "fr": "Rôle pour le site"},
-    "name": {"en": "Intermediary", "fr": "Intermédiaire"},
-    "abuse": {"en": "Abuse contact", "fr": "Contact abus"},
-    "country": {"en": "Country", "fr": "Pays"},
-    "proof": {"en": "Proof", "fr": "Preuve"},
-    "more": {"en": "and {n} more in evidence/intermediaries.json", "fr": "et {n} autres dans "
-                                                                       "evidence/intermediaries.json"},
-    "failed": {"en": "{n} of {total} lookups got no answer (listed in evidence/intermediaries.json); the time "
-                     "budget was {budget}.", "fr": "{n} des {total} interrogations sont restées sans réponse "
-                     "(liste dans evidence/intermediaries.json) ; budget de temps : {budget}."},
-    "exhausted": {"en": "exhausted", "fr": "épuisé"},
-    "enough": {"en": "enough", "fr": "suffisant"},
-    "step_error": {"en": "The step failed: {error}", "fr": "L'étape a échoué : {error}"},
-}
-ROLES: dict[str, dict[str, str]] = {
-    "hosting": {"en": "hosts the server (IP network, AS)", "fr": "héberge le serveur (réseau IP, AS)"},
-    "registrar": {"en": "registrar of the domain name", "fr": "bureau d'enregistrement du nom de domaine"},
-    "registrant": {"en": "holder of the domain name", "fr": "titulaire du nom de domaine"},
-    "dns": {"en": "serves the domain's DNS", "fr": "fournit le DNS du domaine"},
-    "cdn": {"en": "CDN / reverse proxy in front of the site", "fr": "CDN / proxy inverse devant le site"},
-    "certificate_authority": {"en": "issued the TLS certificate", "fr": "a émis le certificat TLS"},
-    "payment": {"en": "payment method offered", "fr": "moyen de paiement proposé"},
-    "advertising": {"en": "advertising network on the pages", "fr": "régie publicitaire sur les pages"},
-    "analytics": {"en": "audience measurement on the pages", "fr": "mesure d'audience sur les pages"},
-    "email": {"en": "receives the domain's e-mail", "fr": "reçoit le courrier du domaine"},
-}
 SHOWN_EVIDENCE = 5  # per intermediary in the report; the member has them all
-
-
-def strings(lang: str) -> dict[str, str]:
-    return {k: v[lang] for k, v in STRINGS.items()}
 
 
 def bundle_document(manifests: list[tuple[str, CaptureManifest]]) -> dict[str, Any] | None:
@@ -87,11 +49,11 @@ def _proof(ev: dict[str, Any]) -> str:
 
 def report_intermediaries(doc: dict[str, Any] | None, lang: str) -> list[dict[str, Any]]:
     """Per capture, the rows of the section: role (in the report's language), name, contact, proof lines."""
-    out = []
+    out, roles = [], strings(lang, "roles")
     for cap in (doc or {}).get("captures", []):
         s = IntermediariesSection.model_validate(cap["section"])
         failed = [lk for lk in s.lookups if lk.outcome not in ("ok", "nodata")]
-        rows = [{"role": ROLES[i.role][lang], "name": i.name, "abuse": i.abuse_contact or "—",
+        rows = [{"role": roles[i.role], "name": i.name, "abuse": i.abuse_contact or "—",
                  "country": i.country or "—", "proofs": [_proof(e.model_dump()) for e in i.evidence[:SHOWN_EVIDENCE]],
                  "more": max(0, i.evidence_total - SHOWN_EVIDENCE)} for i in s.intermediaries]
         out.append({"capture_id": cap["capture_id"], "rows": rows, "failed": len(failed), "lookups": len(s.lookups),

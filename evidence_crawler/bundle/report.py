@@ -24,9 +24,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.checklist import checklist
-from evidence_crawler.bundle.findings import strings as findings_strings
 from evidence_crawler.bundle.hubreport import hub_sections
-from evidence_crawler.bundle.intermediaries import strings as intermediaries_strings
 from evidence_crawler.bundle.offertable import offer_groups, price_ranges, products
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pdf import bands, print_pdf
@@ -74,7 +72,7 @@ def render_report(lang: str, context: dict[str, Any]) -> bytes:
     first = summary(context, items)
     html = _env.get_template("report.html.j2").render(
         lang=lang, t=strings(lang), offer_groups=offer_groups(items, set(first["sites"])), p2p=p2p_rows(items),
-        p2p_hub=hub_sections(items, lang), tf=findings_strings(lang), ti=intermediaries_strings(lang),
+        p2p_hub=hub_sections(items, lang), tf=strings(lang, "findings"), ti=strings(lang, "intermediaries"),
         summary=first, **context)
     return html.encode()
 

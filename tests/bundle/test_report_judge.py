@@ -17,11 +17,11 @@ from PIL import Image
 
 from evidence_crawler.bundle.annexes import csv_bytes, neutral, offer_lines
 from evidence_crawler.bundle.checklist import checklist
-from evidence_crawler.bundle.checkstrings import LINES
 from evidence_crawler.bundle.exhibits import Navigation, choose
 from evidence_crawler.bundle.offertable import MAX_FORMAT_COLUMNS, offer_groups, price_ranges
 from evidence_crawler.bundle.pdf import find_chromium
 from evidence_crawler.bundle.report import render_report, report_pdf
+from evidence_crawler.bundle.strings import section
 from evidence_crawler.profile import compile_linear
 from tests.bundle.conftest import CHROMIUM, HOSTILE, export, unzip
 
@@ -63,7 +63,7 @@ def capture_ctx(env: dict) -> dict:
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_every_checklist_line_prints_its_recorded_value(lang):
     groups = checklist(capture_ctx({**ENV, **R1_FIELDS}), lang)
-    assert [g["key"] for g in groups] == list(LINES)
+    assert [g["key"] for g in groups] == list(section("checklist"))
     lines = {(g["key"], n): line for g in groups for n, line in enumerate(g["lines"])}
     assert all(line["recorded"] for line in lines.values()), [k for k, v in lines.items() if not v["recorded"]]
     text = " | ".join(line["value"] for line in lines.values())

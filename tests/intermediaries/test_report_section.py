@@ -4,9 +4,9 @@ from __future__ import annotations
 
 
 def test_hostile_rdap_text_is_escaped_in_the_report_section():
-    from evidence_crawler.bundle.intermediaries import report_intermediaries, strings
+    from evidence_crawler.bundle.intermediaries import report_intermediaries
     from evidence_crawler.bundle.report import _env
-    from evidence_crawler.bundle.strings import strings as report_strings
+    from evidence_crawler.bundle.strings import strings
 
     hostile = "<script>alert(1)</script>"
     section = {"started_at": "t", "finished_at": "t", "settings": {}, "resolvers": [], "registered_domains": [],
@@ -16,6 +16,6 @@ def test_hostile_rdap_text_is_escaped_in_the_report_section():
                                        {"kind": "rdap", "target": "http://x/", "detail": hostile}]}]}
     for lang, title in (("en", "Technical intermediaries"), ("fr", "Intermédiaires techniques")):
         rows = report_intermediaries({"captures": [{"capture_id": "c1", "section": section}]}, lang)
-        html = _env.get_template("_intermediaries.html.j2").render(intermediaries=rows, ti=strings(lang),
-                                                                   t=report_strings(lang))
+        html = _env.get_template("_intermediaries.html.j2").render(intermediaries=rows, ti=strings(lang, "intermediaries"),
+                                                                   t=strings(lang))
         assert title in html and "<script>" not in html and "&lt;script&gt;" in html
