@@ -59,7 +59,8 @@ def test_item_page_shows_its_screenshot_headers_path_and_price_history(page, wor
     assert page.evaluate("(el) => el.complete && el.naturalWidth > 100", img.element_handle())
     text = page.locator("main").inner_text()
     assert "Response headers as recorded" in text and "How it was reached" in text
-    assert page.locator("svg.chart polyline").count() >= 1  # two captures of the profile: a price line
+    # two captures of the profile: a price line
+    assert page.locator("svg.chart polyline").count() >= 1, text
 
 
 def test_diff_of_two_captures_shows_the_changed_prices(page, workbench, store):
