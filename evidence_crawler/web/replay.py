@@ -8,6 +8,13 @@ ReplayWeb.page (``ui.js``, ``sw.js`` from ``scripts/fetch_replaywebpage.py``, ne
 page, and each sealed capture's replay WACZ (``web.replaywacz``), with ranges. Off loopback it needs its
 own token (derived from the app's secret, handed to the frame by the item page, then a cookie), so a
 network peer gets 401 here too; its pages may be framed only by the app's origin.
+
+``/replay/`` itself is normally answered by ReplayWeb.page's service worker. ReplayWeb.page 2.5.3 creates
+that frame as soon as the worker is *registered*, not yet *active* (webrecorder/replayweb.page#412); on a
+loaded machine the frame's request then reaches this server, and the embed's own retry (three reloads at
+100 ms) gives up on whatever it got. So this server answers ``/replay/`` with a waiting page whose script
+(``wait.js``, external: the CSP allows no inline script) reloads the frame once the worker is ready, a few
+times at most, and otherwise says so on screen instead of staying blank.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from evidence_crawler.web.replaywacz import NotReplayable, ReplayArchives
 from evidence_crawler.web.security import Access, SecurityMiddleware
@@ -87,6 +94,32 @@ class ReplaySecurity(SecurityMiddleware):
                 "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
+WAITING_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>replay starting</title>"
+                "<script src=\"/replay/wait.js\"></script></head><body><p id=\"replay-wait\">"
+                "Starting the replay\u2026</p></body></html>")
+WAIT_JS = """(function () {
+  var KEY = "evidence-replay-wait", LIMIT = 5, STALE_MS = 30000;
+  function say(text) {
+    var show = function () { var p = document.getElementById("replay-wait"); if (p) p.textContent = text; };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", show); else show();
+  }
+  if (!("serviceWorker" in navigator)) {
+    say("This browser cannot replay archives here (no service workers)."); return;
+  }
+  var state = {count: 0, at: 0};
+  try { state = JSON.parse(sessionStorage.getItem(KEY)) || state; } catch (e) {}
+  if (Date.now() - state.at > STALE_MS) state = {count: 0, at: 0};
+  if (state.count >= LIMIT) { say("The replay could not start. Reload the page."); return; }
+  var gaveUp = setTimeout(function () { say("The replay could not start. Reload the page."); }, 20000);
+  navigator.serviceWorker.ready.then(function () {
+    clearTimeout(gaveUp);
+    try { sessionStorage.setItem(KEY, JSON.stringify({count: state.count + 1, at: Date.now()})); } catch (e) {}
+    location.reload();
+  });
+})();
+"""
+
+
 def embed_page(capture_id: str, url: str, ts: str) -> str:
     attr = html.escape  # the URL is shop text: quoted into attributes, never markup
     return ("<!doctype html><html><head><meta charset=\"utf-8\"><title>replay</title>"
@@ -115,6 +148,15 @@ def create_replay_app(store: LocalStore, access: Access, app_port: int, assets: 
     @app.get("/replay/sw.js")
     def sw_js():
         return asset("sw.js")
+
+    @app.get("/replay/", response_class=HTMLResponse)
+    @app.get("/replay/index.html", response_class=HTMLResponse)
+    def waiting():  # reached only while the service worker does not control the frame yet (see above)
+        return HTMLResponse(WAITING_PAGE)
+
+    @app.get("/replay/wait.js")
+    def wait_js():
+        return Response(WAIT_JS, media_type="application/javascript")
 
     @app.get("/embed/{capture_id}", response_class=HTMLResponse)
     def embed(capture_id: str, url: str = "", ts: str = ""):

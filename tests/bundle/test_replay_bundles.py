@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence_crawler.web.replay import assets_dir
+from evidence_crawler.web.replay import WAIT_JS, WAITING_PAGE, assets_dir
 from tests.browser.conftest import CHROMIUM, needs_chromium
 from tests.conftest import ROOT, Cli
 from tests.servers.rawshop import ITEMS, PROFILE, RawShop
@@ -64,7 +64,7 @@ EXTENSIONS_UNSUPPORTED = pytest.mark.xfail(strict=True, reason="ReplayWeb.page d
 @pytest.fixture(scope="module")
 def replaywebpage(bundle):
     from starlette.applications import Starlette
-    from starlette.responses import FileResponse, HTMLResponse
+    from starlette.responses import FileResponse, HTMLResponse, Response
     from starlette.routing import Route
 
     wacz, _shop = bundle
@@ -78,7 +78,10 @@ def replaywebpage(bundle):
 
     app = Starlette(routes=[Route("/", index), Route("/bundle.wacz", lambda r: FileResponse(wacz)),
                             Route("/replay/ui.js", lambda r: FileResponse(assets / "ui.js")),
-                            Route("/replay/sw.js", lambda r: FileResponse(assets / "sw.js"))])
+                            Route("/replay/sw.js", lambda r: FileResponse(assets / "sw.js")),
+                            # the workbench's answer while the service worker is not active yet (web/replay.py)
+                            Route("/replay/", lambda r: HTMLResponse(WAITING_PAGE)),
+                            Route("/replay/wait.js", lambda r: Response(WAIT_JS, media_type="application/javascript"))])
     base, server = serve(app)
     yield base
     server.should_exit = True

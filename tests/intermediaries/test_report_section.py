@@ -16,6 +16,6 @@ def test_hostile_rdap_text_is_escaped_in_the_report_section():
                                        {"kind": "rdap", "target": "http://x/", "detail": hostile}]}]}
     for lang, title in (("en", "Technical intermediaries"), ("fr", "Intermédiaires techniques")):
         rows = report_intermediaries({"captures": [{"capture_id": "c1", "section": section}]}, lang)
-        html = _env.get_template("_intermediaries.html.j2").render(intermediaries=rows, ti=strings(lang, "intermediaries"),
-                                                                   t=strings(lang))
+        template = _env.get_template("_intermediaries.html.j2")
+        html = template.render(intermediaries=rows, ti=strings(lang, "intermediaries"), t=strings(lang))
         assert title in html and "<script>" not in html and "&lt;script&gt;" in html

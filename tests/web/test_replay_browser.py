@@ -166,3 +166,25 @@ def test_off_loopback_the_replay_origin_needs_its_own_token(replay_store):
     finally:
         b.proc.terminate()
         b.proc.wait(10)
+
+
+def test_before_its_service_worker_is_active_the_replay_frame_waits_then_says_so(browser, bench, replay_store):
+    """``/replay/`` answered by this server (ReplayWeb.page's worker not controlling the frame yet, RWP #412)
+    is a waiting page under the replay origin's CSP; past its reload budget it says what to do."""
+    _cli, ids = replay_store
+    status, body, _ = bench.get(f"captures/{ids['demo']}/items/0")
+    src = html.unescape(re.search(rb'<iframe class="replay"[^>]* src="([^"]+)"', body).group(1).decode())
+    origin = src.split("/embed/")[0]
+    with urllib.request.urlopen(f"{origin}/replay/?source=x", timeout=30) as r:
+        page_html, csp = r.read().decode(), r.headers["Content-Security-Policy"]
+    assert '<script src="/replay/wait.js">' in page_html and "script-src 'self'" in csp
+    with urllib.request.urlopen(f"{origin}/replay/wait.js", timeout=30) as r:
+        assert r.headers["Content-Type"].startswith("application/javascript") and b"serviceWorker" in r.read()
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{origin}/replay/")
+    assert page.locator("#replay-wait").inner_text() == "Starting the replay\u2026"
+    page.evaluate("() => sessionStorage.setItem('evidence-replay-wait', JSON.stringify({count: 5, at: Date.now()}))")
+    page.reload()
+    page.locator("#replay-wait", has_text="could not start").wait_for(timeout=10_000)
+    context.close()
