@@ -10,6 +10,7 @@ import pytest
 
 from evidence_crawler.demo import DemoSite
 from evidence_crawler.demo.tsa import LocalTSA
+from tests.browser.conftest import CHROMIUM
 from tests.bundle.conftest import SHOP_PROFILE, HostileTitleShop
 from tests.conftest import PROFILES, Cli
 
@@ -70,3 +71,14 @@ def workbench(store, web_tsa):
     yield bench
     bench.proc.terminate()
     bench.proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian Chromium per test module (its tests open their own contexts)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()

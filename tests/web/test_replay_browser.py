@@ -11,7 +11,7 @@ import pytest
 
 from evidence_crawler.demo import DemoSite
 from evidence_crawler.web.replay import assets_dir
-from tests.browser.conftest import CHROMIUM, needs_chromium
+from tests.browser.conftest import needs_chromium
 from tests.conftest import PROFILES, Cli
 from tests.servers.tinyshop import TinyShop
 from tests.web.conftest import start_ui
@@ -65,16 +65,6 @@ def bench(replay_store):
     yield b
     b.proc.terminate()
     b.proc.wait(10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
 
 
 def replayed_frame(page, timeout_s: float = 60):

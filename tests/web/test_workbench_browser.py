@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, needs_chromium
+from tests.browser.conftest import needs_chromium
 from tests.bundle.conftest import HOSTILE
 
 pytestmark = [pytest.mark.slow, needs_chromium]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
 
 
 @pytest.fixture
