@@ -99,6 +99,7 @@ WAITING_PAGE = ("<!doctype html><html><head><meta charset=\"utf-8\"><title>repla
                 "Starting the replay\u2026</p></body></html>")
 WAIT_JS = """(function () {
   var KEY = "evidence-replay-wait", LIMIT = 5, STALE_MS = 30000;
+  var GAVE_UP = "The replay could not start. Reload the page.";
   function say(text) {
     var show = function () { var p = document.getElementById("replay-wait"); if (p) p.textContent = text; };
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", show); else show();
@@ -109,8 +110,8 @@ WAIT_JS = """(function () {
   var state = {count: 0, at: 0};
   try { state = JSON.parse(sessionStorage.getItem(KEY)) || state; } catch (e) {}
   if (Date.now() - state.at > STALE_MS) state = {count: 0, at: 0};
-  if (state.count >= LIMIT) { say("The replay could not start. Reload the page."); return; }
-  var gaveUp = setTimeout(function () { say("The replay could not start. Reload the page."); }, 20000);
+  if (state.count >= LIMIT) { say(GAVE_UP); return; }
+  var gaveUp = setTimeout(function () { say(GAVE_UP); }, 20000);
   navigator.serviceWorker.ready.then(function () {
     clearTimeout(gaveUp);
     try { sessionStorage.setItem(KEY, JSON.stringify({count: state.count + 1, at: Date.now()})); } catch (e) {}
