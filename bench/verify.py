@@ -76,10 +76,10 @@ def _run(cmd: list[str], env: dict | None = None) -> tuple[float, subprocess.Com
     return time.perf_counter() - t0, proc
 
 
-def _cpu_run(cmd: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
+def cpu_run(cmd: list[str], env: dict | None = None) -> tuple[float, float, subprocess.CompletedProcess]:
     """Wall time, and CPU time (user + system, all threads) of the child: the machine may be shared."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    dt, proc = _run(cmd)
+    dt, proc = _run(cmd, env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return dt, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, proc
 
@@ -122,13 +122,13 @@ def run_verify_round(tmp: Path) -> dict:
             pass
     ours, theirs, startup, ours_cpu, theirs_cpu, checked = [], [], [], [], [], {}
     for _ in range(ROUNDS):
-        dt, cpu, proc = _cpu_run([str(BIN), "verify", str(bundle), "--json"])
+        dt, cpu, proc = cpu_run([str(BIN), "verify", str(bundle), "--json"])
         if proc.returncode != 0:
             raise RuntimeError(f"verify failed on the bench bundle: {proc.stdout[-2000:]} {proc.stderr[-2000:]}")
         ours.append(dt)
         ours_cpu.append(cpu)
         checked = json.loads(proc.stdout)["checked"]
-        dt, cpu, proc = _cpu_run(["openssl", "dgst", "-sha256", str(bundle)])
+        dt, cpu, proc = cpu_run(["openssl", "dgst", "-sha256", str(bundle)])
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr)
         theirs.append(dt)

@@ -18,9 +18,11 @@ found (level B-B/B-T/B-LT, signer, signing and timestamp times).
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import logging
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,28 @@ from typing import Any
 PDF_SIGNER_PEM = "evidence/pdf-signer.pem"
 EARLY_S = 5  # TSAs state genTime to the second, and two TSAs' clocks differ a little
 LATE_S = 6 * 3600  # printing and signing the report of a very large capture takes minutes, not hours
+
+
+# What check_one imports. pyHanko takes ~0.3-0.5 s to import (its signing side pulls in aiohttp), as long
+# as the rest of verify on a realistic bundle; preload() imports it on a thread while verify reads the
+# bundle, whose WARC inflating and hashing mostly run outside the GIL.
+_PYHANKO = ("pyhanko.pdf_utils.reader", "pyhanko.sign.validation", "pyhanko.sign.validation.status",
+            "pyhanko_certvalidator")
+
+
+def preload(members: list[str]) -> None:
+    """Start importing pyHanko in the background when the bundle has a report PDF to check. Python's
+    import locks make a later ``import`` of the same modules wait for this one, never run it twice."""
+    if report_pdfs(members):
+        threading.Thread(target=_import_pyhanko, name="pyhanko-import", daemon=True).start()
+
+
+def _import_pyhanko() -> None:
+    for name in _PYHANKO:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S112 - check_one imports again and reports what failed
+            return
 
 
 def report_pdfs(members: list[str]) -> list[str]:

@@ -35,7 +35,11 @@ from evidence_crawler.warc.warcio_pin import compare_digest, parse_digest
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
 GZIP_RESERVED_FLAGS = 0xE0  # RFC 1952: a member with these FLG bits set must be refused (zlib does; igzip not)
-IN_STEP = 1 << 20  # compressed bytes handed to zlib per call (large: few GIL hand-offs)
+IN_STEP = 1 << 20  # compressed bytes handed to zlib per call, at most (large: few GIL hand-offs)
+# ... and at first: the inflater copies what follows the member's end into ``unused_data``, so a 1 MiB
+# first step cost a 1 MiB copy per record, most of the inflate time of a WARC of small pages (books:
+# 0.24 s -> 0.07 s for 2,363 records); the step doubles on each call up to IN_STEP for large records
+FIRST_IN_STEP = 64 << 10
 OUT_STEP = 4 << 20  # inflated bytes asked of zlib per call (bounds memory on highly compressible records)
 MAX_HEADER = 1 << 20  # a WARC or HTTP header block larger than this is refused, not buffered
 MAX_TAIL = 64 << 10  # bytes tolerated after a record inside its gzip member (normally CRLF CRLF)
@@ -99,12 +103,13 @@ class GzipRecord:
     def feed(self, data: memoryview) -> int:
         """Inflate from ``data`` (the member's next compressed bytes) until the member ends or ``data``
         runs out; returns the bytes used. Raises GzipCorrupt."""
-        z, pos, size = self._z, 0, len(data)
+        z, pos, size, step = self._z, 0, len(data), FIRST_IN_STEP
         if self.consumed == 0 and size > 3 and data[3] & GZIP_RESERVED_FLAGS:
             raise GzipCorrupt("unknown header flags set")  # also rejects most false candidates at once
         try:
             while not z.eof:
-                chunk = data[pos:pos + IN_STEP]
+                chunk = data[pos:pos + step]
+                step = min(step * 2, IN_STEP)
                 out = z.decompress(chunk, OUT_STEP)
                 pos += len(chunk) - len(z.unconsumed_tail) - len(z.unused_data)
                 if out:

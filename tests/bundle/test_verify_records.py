@@ -57,11 +57,13 @@ def _warc(pages: list[tuple[str, bytes]], tamper: int | None = None) -> tuple[by
     return b"".join(parts), offsets
 
 
-@pytest.fixture
-def small_windows(monkeypatch):
-    """64 KiB windows of 16 KiB segments: records straddle segments and windows (the continuation path)."""
+@pytest.fixture(params=["segments", "one task per window"])
+def small_windows(monkeypatch, request):
+    """64 KiB windows of 16 KiB segments: records straddle segments and windows (the continuation path).
+    Run twice: with a window cut into segments (several tasks), and as one task (small records)."""
     monkeypatch.setattr(gzipscan, "WINDOW", 64 << 10)
     monkeypatch.setattr(gzipscan, "SEGMENT", 16 << 10)
+    monkeypatch.setattr(gzipscan, "SMALL_MEMBER", 0 if request.param == "segments" else 1 << 30)
 
 
 def test_fast_path_agrees_with_warcio(small_windows):

@@ -1,0 +1,47 @@
+"""``python bench/export_timed.py TIMES.json -- <evidence-crawler arguments>``: the CLI, with the export's
+own steps timed.
+
+The bench (bench/bundle.py) compares ``export`` with ``wacz create`` on the same WARCs, and the issue asks
+for the report's own cost shown apart: what ``wacz create`` has no counterpart for. This wraps the
+export module's report step (HTML + PDF print + PAdES signature + its timestamp) and its exhibit
+screenshots step (Chromium on the archived pages) with a timer, runs the CLI as usual, and writes the
+seconds of each to TIMES.json when the process ends. Nothing in the product is changed for the bench.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    out = Path(sys.argv[1])
+    if sys.argv[2] != "--":
+        sys.exit("usage: bench/export_timed.py TIMES.json -- ARGS...")
+    from evidence_crawler.services import export
+
+    spent: dict[str, float] = {}
+
+    def timed(label: str, fn):
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.perf_counter() - t0
+        return wrapper
+
+    export.add_report = timed("report_s", export.add_report)
+    export.add_exhibit_shots = timed("exhibits_s", export.add_exhibit_shots)
+    atexit.register(lambda: out.write_text(json.dumps(spent), encoding="utf-8"))
+    from evidence_crawler.cli import app
+
+    sys.argv = ["evidence-crawler", *sys.argv[3:]]
+    app()
+
+
+if __name__ == "__main__":
+    main()
