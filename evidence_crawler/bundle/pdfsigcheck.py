@@ -18,40 +18,18 @@ found (level B-B/B-T/B-LT, signer, signing and timestamp times).
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 import logging
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from evidence_crawler.bundle.pdfsigworker import PdfUnreadable, PdfValidations, start
+
 PDF_SIGNER_PEM = "evidence/pdf-signer.pem"
 EARLY_S = 5  # TSAs state genTime to the second, and two TSAs' clocks differ a little
 LATE_S = 6 * 3600  # printing and signing the report of a very large capture takes minutes, not hours
-
-
-# What check_one imports. pyHanko takes ~0.3-0.5 s to import (its signing side pulls in aiohttp), as long
-# as the rest of verify on a realistic bundle; preload() imports it on a thread while verify reads the
-# bundle, whose WARC inflating and hashing mostly run outside the GIL.
-_PYHANKO = ("pyhanko.pdf_utils.reader", "pyhanko.sign.validation", "pyhanko.sign.validation.status",
-            "pyhanko_certvalidator")
-
-
-def preload(members: list[str]) -> None:
-    """Start importing pyHanko in the background when the bundle has a report PDF to check. Python's
-    import locks make a later ``import`` of the same modules wait for this one, never run it twice."""
-    if report_pdfs(members):
-        threading.Thread(target=_import_pyhanko, name="pyhanko-import", daemon=True).start()
-
-
-def _import_pyhanko() -> None:
-    for name in _PYHANKO:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001, S112 - check_one imports again and reports what failed
-            return
 
 
 def report_pdfs(members: list[str]) -> list[str]:
@@ -92,62 +70,87 @@ def _gen_times(tokens: list[dict]) -> list[datetime]:
     return out
 
 
-def check_one(name: str, data: bytes, declared: dict, chain_pem: bytes, tsa_ca: Path | None,
-              bundle_tokens: list[dict], disabled: bool) -> tuple[list[str], list[str], dict[str, Any]]:
-    """(problems, warnings, info) for one PDF."""
+def validate(data: bytes, chain_pem: bytes, tsa_ca: Path | None) -> dict[str, Any]:
+    """What pyHanko finds in one PDF, as plain values (JSON: also the answer of ``pdfsigworker``)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
 
-    problems: list[str] = []
-    warnings: list[str] = []
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # our own messages say what failed
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     sigs = reader.embedded_signatures
     if len(sigs) != 1:
-        return [f"{name}: {len(sigs)} PDF signatures (the exporter writes exactly one)"], [], {"path": name}
+        return {"signatures": len(sigs)}
     signer_vc, ts_vc = _contexts(chain_pem, tsa_ca)
     status = validate_pdf_signature(sigs[0], signer_vc, ts_vc)
-    cert_sha256 = sigs[0].signer_cert.sha256.hex()
     when = status.signer_reported_dt
-    info: dict[str, Any] = {"path": name, "level": _level(reader, status), "intact": status.intact and status.valid,
-                            "signer": sigs[0].signer_cert.subject.human_friendly, "certificate_sha256": cert_sha256,
-                            "signing_time": when.isoformat() if when else None}
-    if not (status.intact and status.valid):
+    ts = status.timestamp_validity
+    return {"signatures": 1, "level": _level(reader, status), "intact": bool(status.intact and status.valid),
+            "entire_file": status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+            "signer": sigs[0].signer_cert.subject.human_friendly,
+            "certificate_sha256": sigs[0].signer_cert.sha256.hex(),
+            "trusted": bool(status.trusted), "signing_time": when.isoformat() if when else None,
+            "timestamp": None if ts is None else {
+                "gen_time": ts.timestamp.isoformat(), "tsa": ts.signing_cert.subject.human_friendly,
+                "intact": bool(ts.intact and ts.valid), "trusted": bool(ts.trusted)}}
+
+
+def check_one(name: str, data: bytes, declared: dict, chain_pem: bytes, tsa_ca: Path | None,
+              bundle_tokens: list[dict], disabled: bool) -> tuple[list[str], list[str], dict[str, Any]]:
+    """(problems, warnings, info) for one PDF."""
+    return judge(name, validate(data, chain_pem, tsa_ca), declared, tsa_ca, bundle_tokens, disabled)
+
+
+def judge(name: str, facts: dict[str, Any], declared: dict, tsa_ca: Path | None, bundle_tokens: list[dict],
+          disabled: bool) -> tuple[list[str], list[str], dict[str, Any]]:
+    """(problems, warnings, info) for one PDF from what :func:`validate` found."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    if facts["signatures"] != 1:
+        return [f"{name}: {facts['signatures']} PDF signatures (the exporter writes exactly one)"], [], {"path": name}
+    cert_sha256 = facts["certificate_sha256"]
+    info: dict[str, Any] = {"path": name, "level": facts["level"], "intact": facts["intact"],
+                            "signer": facts["signer"], "certificate_sha256": cert_sha256,
+                            "signing_time": facts["signing_time"]}
+    if not facts["intact"]:
         problems.append(f"{name}: the PDF signature does not verify (content altered)")
-    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+    if not facts["entire_file"]:
         problems.append(f"{name}: the PDF signature does not cover the whole file (bytes added or changed after "
                         "signing)")
     if cert_sha256 != declared.get("sha256"):
         problems.append(f"{name}: signed with certificate sha256:{cert_sha256}, not the one declared in "
                         "evidence/manifest.json")
-    elif not status.trusted:
+    elif not facts["trusted"]:
         problems.append(f"{name}: the signer certificate does not chain to {PDF_SIGNER_PEM}")
-    ts = status.timestamp_validity
+    ts = facts["timestamp"]
     if ts is None:
         if disabled:
             warnings.append(f"{name}: PDF signature without timestamp (PAdES B-B: exported with --no-timestamp)")
         else:
             problems.append(f"{name}: the PDF signature carries no timestamp token (removed?)")
         return problems, warnings, info
-    info["timestamp"] = {"gen_time": ts.timestamp.isoformat(), "tsa": ts.signing_cert.subject.human_friendly,
-                         "intact": ts.intact and ts.valid, "chain_checked": tsa_ca is not None}
-    if not (ts.intact and ts.valid):
+    info["timestamp"] = {"gen_time": ts["gen_time"], "tsa": ts["tsa"], "intact": ts["intact"],
+                         "chain_checked": tsa_ca is not None}
+    if not ts["intact"]:
         problems.append(f"{name}: the PDF signature's timestamp token does not verify")
-    if tsa_ca is not None and not ts.trusted:
+    if tsa_ca is not None and not ts["trusted"]:
         problems.append(f"{name}: the PDF signature's TSA does not chain to a root in {tsa_ca.name}")
     times = _gen_times(bundle_tokens)
+    stamped = datetime.fromisoformat(ts["gen_time"])
     early, late = (min(times) - timedelta(seconds=EARLY_S), max(times) + timedelta(seconds=LATE_S)) if times else (0, 0)
-    if times and not early <= ts.timestamp <= late:
-        problems.append(f"{name}: the PDF signature's timestamp {ts.timestamp.isoformat()} is not within the "
+    if times and not early <= stamped <= late:
+        problems.append(f"{name}: the PDF signature's timestamp {ts['gen_time']} is not within the "
                         f"export of the bundle (tokens {min(times).isoformat()} .. {max(times).isoformat()})")
     return problems, warnings, info
 
 
 def check_pdf_signatures(z, manifest_bytes: bytes | None, tokens: list[dict], tsa_ca: Path | None,
-                         problems: list[str], warnings: list[str], info: dict[str, Any]) -> int:
+                         problems: list[str], warnings: list[str], info: dict[str, Any],
+                         validations: PdfValidations | None = None) -> int:
     """The call site of ``verify``: each report PDF in the zip ``z`` (``members``, ``open``); how many.
-    An unreadable manifest is named by the manifest check; then the PDFs are not checked here."""
+    An unreadable manifest is named by the manifest check; then the PDFs are not checked here.
+    ``validations``: what a worker started by :func:`start_validations` found, used for the PDFs whose
+    bytes it was given (the others, or all when it has no answer, are validated here)."""
     try:
         manifest = json.loads(manifest_bytes or b"")
     except ValueError:
@@ -178,8 +181,11 @@ def check_pdf_signatures(z, manifest_bytes: bytes | None, tokens: list[dict], ts
         try:
             with z.open(name) as fh:
                 data = fh.read()
-            p, w, one = check_one(name, data, declared, chain_pem, tsa_ca, tokens,
-                                  bool((manifest.get("timestamps") or {}).get("disabled")))
+            facts = validations.facts(name, chain_pem, data) if validations is not None else None
+            p, w, one = judge(name, facts if facts is not None else validate(data, chain_pem, tsa_ca), declared,
+                              tsa_ca, tokens, bool((manifest.get("timestamps") or {}).get("disabled")))
+        except PdfUnreadable as exc:  # what the worker's pyHanko raised, worded as below
+            p, w, one = [f"{name}: the PDF signature cannot be read ({exc.type_name}: {exc.why})"], [], {"path": name}
         except Exception as exc:  # noqa: BLE001 - a PDF pyHanko cannot parse is an altered one, named
             why = (str(exc).splitlines() or [""])[0][:200]
             p, w, one = [f"{name}: the PDF signature cannot be read ({type(exc).__name__}: {why})"], [], {"path": name}
@@ -188,3 +194,23 @@ def check_pdf_signatures(z, manifest_bytes: bytes | None, tokens: list[dict], ts
         found.append(one)
     info["pdf_signatures"] = found
     return len(found)
+
+
+def start_validations(z, manifest_bytes: bytes | None, tsa_ca: Path | None) -> PdfValidations | None:
+    """Start validating the report PDFs in a worker process (``pdfsigworker``), to be collected by
+    :func:`check_pdf_signatures`; None when there is nothing to hand over (no PDF, no declared signer,
+    an unreadable manifest or member: the check itself then says what is wrong)."""
+    pdfs = report_pdfs(list(z.members))
+    try:
+        declared = json.loads(manifest_bytes or b"").get("pdf_signer") if pdfs else None
+        if not isinstance(declared, dict):
+            return None
+        with z.open(declared.get("certificate") or PDF_SIGNER_PEM) as fh:
+            chain_pem = fh.read()
+        data = []
+        for name in pdfs:
+            with z.open(name) as fh:
+                data.append((name, fh.read()))
+    except Exception:  # noqa: BLE001 - named by the check itself, in order
+        return None
+    return start(chain_pem, data, tsa_ca)

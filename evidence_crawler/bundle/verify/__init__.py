@@ -21,7 +21,6 @@ from pathlib import Path
 
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.package import DATAPACKAGE, DIGEST
-from evidence_crawler.bundle.pdfsigcheck import preload as preload_pdf_checker
 from evidence_crawler.bundle.safezip import SafeZip, UnusableBundle
 from evidence_crawler.bundle.verify.checks import MEMBER_CHECKS, STEPS, MemberCheck
 from evidence_crawler.bundle.verify.context import Bundle, BundleReport, VerifyOptions
@@ -47,8 +46,11 @@ def verify_bundle(path: Path, tsa_ca: Path | None = None, *, expect_keys: Iterab
         if DATAPACKAGE not in z.members and DIGEST not in z.members and ev.MANIFEST not in z.members:
             raise UnusableBundle(f"{Path(path).name}: a zip, but not an evidence bundle (no {DATAPACKAGE}, "
                                  f"{DIGEST} or {ev.MANIFEST})")
-        preload_pdf_checker(list(z.members))
         b = Bundle(z, report, options)
-        for step in STEPS:
-            step(b)
+        try:
+            for step in STEPS:
+                step(b)
+        finally:
+            if b.pdf_validations is not None:
+                b.pdf_validations.close()
     return report

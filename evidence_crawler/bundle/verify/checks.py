@@ -22,10 +22,10 @@ from fnmatch import fnmatchcase
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.findingscheck import check_findings
 from evidence_crawler.bundle.intermediaries import check_intermediaries
-from evidence_crawler.bundle.pdfsigcheck import check_pdf_signatures
+from evidence_crawler.bundle.pdfsigcheck import check_pdf_signatures, report_pdfs, start_validations
 from evidence_crawler.bundle.verify.captures import check_captures, check_custody
 from evidence_crawler.bundle.verify.context import Bundle
-from evidence_crawler.bundle.verify.listing import check_package, read_listing, scan_all
+from evidence_crawler.bundle.verify.listing import check_package, read_capped, read_listing, scan_all
 from evidence_crawler.bundle.verify.manifest import check_manifest
 from evidence_crawler.bundle.verify.signer import check_pinning
 from evidence_crawler.bundle.verify.tokens import TOKEN_PATTERN, check_export_token, check_times, check_timestamped
@@ -59,14 +59,28 @@ def _intermediaries(b: Bundle) -> None:
         check_intermediaries(b, b.manifest)
 
 
+def _start_pdf_checks(b: Bundle) -> None:
+    """The report PDFs' pyHanko validation, started in a second process (``pdfsigworker``) to run while the
+    other checks do; nothing is judged here, and any trouble just leaves it to ``_pdf_signatures``."""
+    if not report_pdfs(list(b.z.members)) or ev.MANIFEST not in b.z.members:
+        return
+    try:
+        manifest = read_capped(b, ev.MANIFEST)
+    except Exception:  # noqa: BLE001 - read again, and named, by the manifest check
+        return
+    b.pdf_validations = start_validations(b.z, manifest, b.options.tsa_ca)
+
+
 def _pdf_signatures(b: Bundle) -> None:
     """The PAdES signature of each report PDF (``pdfsigcheck.py``), against the export tokens found."""
     r = b.report
     r.count("pdf_signatures", check_pdf_signatures(b.z, b.doc(ev.MANIFEST), r.info.get("timestamps") or [],
-                                                   b.options.tsa_ca, r.problems, r.warnings, r.info))
+                                                   b.options.tsa_ca, r.problems, r.warnings, r.info,
+                                                   b.pdf_validations))
 
 
 STEPS: list[Callable[[Bundle], None]] = [
+    _start_pdf_checks,  # report PDFs: pyHanko's part in a second process, meanwhile (judged by _pdf_signatures)
     read_listing,  # datapackage.json and its digest first (capped, shape-checked): the listing decides
     scan_all,  # every member once: hashes, WARC records; documents read only within the listing and caps
     check_package,  # members against the listing; the listing against its signed digest

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence_crawler.bundle.memberscan import MemberScan
+from evidence_crawler.bundle.pdfsigworker import PdfValidations
 from evidence_crawler.bundle.safezip import SafeZip
 from evidence_crawler.models import BundleManifest, CaptureManifest
 
@@ -56,6 +57,7 @@ class Bundle:
         self.manifest_digest = b""  # sha256 of evidence/manifest.json's bytes
         self.events: list[dict] = []  # the custody lines that hash and link
         self.sealed: dict[str, CaptureManifest] = {}  # each capture's sealed manifest, typed
+        self.pdf_validations: PdfValidations | None = None  # the report PDFs' worker (checks._start_pdf_checks)
 
     def doc(self, name: str) -> bytes | None:
         return self.docs.get(name)

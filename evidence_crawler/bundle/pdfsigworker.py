@@ -1,0 +1,145 @@
+"""The pyHanko half of the report PDF check, in a process of its own started when ``verify`` starts.
+
+Why a process: importing pyHanko takes ~0.5 s of pure Python (its signing side pulls in aiohttp), and
+validating the signature a little more. In ``verify``'s own process that time holds the GIL and so adds
+to the rest of the checks, which on a bundle of small pages are Python too (books bundle: 1.2 s of
+in-process work, 0.4 s of it the PDF). In a second process it runs on the other core while the bundle
+is read; ``pdfsigcheck.check_pdf_signatures`` then judges the facts this process found exactly as it
+judges those found in-process (``pdfsigcheck.validate``: the same function runs here).
+
+The parent hands over the bytes it read (chain PEM, each PDF) on stdin, so both sides see the same
+bytes; it checks their sha256 again before using an answer. If this process cannot start, crashes,
+answers garbage or takes too long, the parent validates in-process: never a different verdict, only
+a slower one.
+
+Protocol: stdin is one JSON line ``{"tsa_ca": path|null, "chain": n, "pdfs": [[name, n], ...]}`` and then
+the chain's ``n`` bytes and each PDF's bytes in order; stdout is one JSON object, name -> ``{"facts": ...}``
+or ``{"error": [type name, first line of the message]}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+WAIT_S = 300  # a worker still busy after this is abandoned; the parent validates in-process
+
+
+@dataclass
+class PdfValidations:
+    """Started by :func:`start`; :meth:`facts` gives one PDF's facts, or None (validate in-process)."""
+
+    proc: subprocess.Popen | None
+    inputs: dict[str, str]  # PDF name -> sha256 of (chain + PDF) as handed over
+    _answer: dict[str, Any] | None = None
+    _done: bool = False
+    _feeder: threading.Thread | None = field(default=None, repr=False)
+
+    @staticmethod
+    def key(chain_pem: bytes, data: bytes) -> str:
+        return hashlib.sha256(hashlib.sha256(chain_pem).digest() + data).hexdigest()
+
+    def facts(self, name: str, chain_pem: bytes, data: bytes) -> dict[str, Any] | None:
+        """The worker's answer for ``name`` when it was given these very bytes; raises ``PdfUnreadable`` with
+        the worker's error; None when there is no usable answer."""
+        if self.inputs.get(name) != self.key(chain_pem, data):
+            return None
+        answer = self._collect().get(name)
+        if not isinstance(answer, dict):
+            return None
+        if isinstance(answer.get("facts"), dict):
+            return answer["facts"]
+        error = answer.get("error")
+        if isinstance(error, list) and len(error) == 2 and all(isinstance(e, str) for e in error):
+            raise PdfUnreadable(*error)
+        return None
+
+    def _collect(self) -> dict[str, Any]:
+        if not self._done:
+            self._done = True
+            if self._feeder is not None:
+                self._feeder.join(WAIT_S)
+            try:
+                if self._feeder is not None and self._feeder.is_alive():
+                    raise subprocess.TimeoutExpired(self.proc.args, WAIT_S)
+                self.proc.stdin = None  # closed by the feeder; communicate() would flush it
+                out, _ = self.proc.communicate(timeout=WAIT_S)
+                answer = json.loads(out) if self.proc.returncode == 0 else None
+                self._answer = answer if isinstance(answer, dict) else None
+            except (subprocess.TimeoutExpired, ValueError, OSError):
+                self.close()
+        return self._answer or {}
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class PdfUnreadable(Exception):
+    """What pyHanko raised in the worker: its type name and the first line of its message."""
+
+    def __init__(self, type_name: str, why: str) -> None:
+        super().__init__(why)
+        self.type_name, self.why = type_name, why
+
+
+def start(chain_pem: bytes, pdfs: list[tuple[str, bytes]], tsa_ca: Path | None) -> PdfValidations | None:
+    """A worker validating ``pdfs`` against ``chain_pem``; None when it cannot be started."""
+    header = {"tsa_ca": str(tsa_ca) if tsa_ca is not None else None, "chain": len(chain_pem),
+              "pdfs": [[name, len(data)] for name, data in pdfs]}
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    except OSError:
+        return None
+
+    def feed() -> None:  # the PDFs may be larger than the pipe: written while the caller goes on
+        try:
+            proc.stdin.write(json.dumps(header).encode() + b"\n" + chain_pem)
+            for _name, data in pdfs:
+                proc.stdin.write(data)
+            proc.stdin.close()
+        except OSError:
+            pass  # the worker died: its answer is unusable, the parent validates in-process
+
+    feeder = threading.Thread(target=feed, name="pdf-check-feed", daemon=True)
+    feeder.start()
+    return PdfValidations(proc, {name: PdfValidations.key(chain_pem, data) for name, data in pdfs},
+                          _feeder=feeder)
+
+
+def _read_exactly(stream, n: int) -> bytes:
+    data = stream.read(n)
+    if len(data) != n:
+        raise EOFError(f"{n} bytes announced, {len(data)} given")
+    return data
+
+
+def main() -> int:
+    from evidence_crawler.bundle.pdfsigcheck import validate
+
+    stdin = sys.stdin.buffer
+    header = json.loads(stdin.readline())
+    chain_pem = _read_exactly(stdin, int(header["chain"]))
+    pdfs = [(str(name), _read_exactly(stdin, int(size))) for name, size in header["pdfs"]]
+    tsa_ca = Path(header["tsa_ca"]) if header.get("tsa_ca") else None
+    out: dict[str, Any] = {}
+    for name, data in pdfs:
+        try:
+            out[name] = {"facts": validate(data, chain_pem, tsa_ca)}
+        except Exception as exc:  # noqa: BLE001 - reported to the parent as the in-process check reports it
+            out[name] = {"error": [type(exc).__name__, (str(exc).splitlines() or [""])[0][:200]]}
+    sys.stdout.write(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
