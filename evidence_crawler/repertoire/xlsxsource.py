@@ -14,9 +14,6 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import openpyxl
-from openpyxl.cell.read_only import EmptyCell
-
 from evidence_crawler.repertoire.records import CatalogueError, CatalogueLimits
 
 RATIO_CHECKED_ABOVE = 1 << 20
@@ -60,6 +57,9 @@ def cell_text(value: object) -> str | None:
 
 def xlsx_rows(path: Path, limits: CatalogueLimits) -> Iterator[tuple[int, list[str | None]]]:
     """(row number, cells as text) of the first worksheet; rows with no cell at all are skipped."""
+    import openpyxl  # ~0.1 s to import: only when a catalogue is an XLSX file (not for every export or match)
+    from openpyxl.cell.read_only import EmptyCell
+
     check_zip(path, limits)
     fh = open(path, "rb")  # a file object: openpyxl then reads any name (a store object has no .xlsx suffix)
     try:
