@@ -18,14 +18,12 @@ found (level B-B/B-T/B-LT, signer, signing and timestamp times).
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from evidence_crawler.bundle.pdfsigworker import PdfUnreadable, PdfValidations, start
+from evidence_crawler.bundle.pdfsigworker import PdfUnreadable, PdfValidations, certificates, start, validate
 
 PDF_SIGNER_PEM = "evidence/pdf-signer.pem"
 EARLY_S = 5  # TSAs state genTime to the second, and two TSAs' clocks differ a little
@@ -36,30 +34,6 @@ def report_pdfs(members: list[str]) -> list[str]:
     return sorted(n for n in members if n.startswith("evidence/report") and n.endswith(".pdf"))
 
 
-def _certs(pem: bytes):
-    from asn1crypto import pem as apem
-    from asn1crypto import x509 as ax509
-
-    return [ax509.Certificate.load(der) for _kind, _hdr, der in apem.unarmor(pem, multiple=True)]
-
-
-def _contexts(chain_pem: bytes, tsa_ca: Path | None):
-    from pyhanko_certvalidator import ValidationContext
-
-    chain = _certs(chain_pem)
-    signer_vc = ValidationContext(trust_roots=chain[-1:], other_certs=chain[:-1], allow_fetching=False,
-                                  revocation_mode="soft-fail")
-    ts_roots = _certs(tsa_ca.read_bytes()) if tsa_ca is not None else []
-    ts_vc = ValidationContext(trust_roots=ts_roots, allow_fetching=False, revocation_mode="soft-fail")
-    return signer_vc, ts_vc
-
-
-def _level(reader, status) -> str:
-    if status.timestamp_validity is None:
-        return "B-B"
-    return "B-LT" if "/DSS" in reader.root else "B-T"
-
-
 def _gen_times(tokens: list[dict]) -> list[datetime]:
     out = []
     for t in tokens:
@@ -68,31 +42,6 @@ def _gen_times(tokens: list[dict]) -> list[datetime]:
         except ValueError:
             continue
     return out
-
-
-def validate(data: bytes, chain_pem: bytes, tsa_ca: Path | None) -> dict[str, Any]:
-    """What pyHanko finds in one PDF, as plain values (JSON: also the answer of ``pdfsigworker``)."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-
-    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # our own messages say what failed
-    reader = PdfFileReader(io.BytesIO(data), strict=False)
-    sigs = reader.embedded_signatures
-    if len(sigs) != 1:
-        return {"signatures": len(sigs)}
-    signer_vc, ts_vc = _contexts(chain_pem, tsa_ca)
-    status = validate_pdf_signature(sigs[0], signer_vc, ts_vc)
-    when = status.signer_reported_dt
-    ts = status.timestamp_validity
-    return {"signatures": 1, "level": _level(reader, status), "intact": bool(status.intact and status.valid),
-            "entire_file": status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-            "signer": sigs[0].signer_cert.subject.human_friendly,
-            "certificate_sha256": sigs[0].signer_cert.sha256.hex(),
-            "trusted": bool(status.trusted), "signing_time": when.isoformat() if when else None,
-            "timestamp": None if ts is None else {
-                "gen_time": ts.timestamp.isoformat(), "tsa": ts.signing_cert.subject.human_friendly,
-                "intact": bool(ts.intact and ts.valid), "trusted": bool(ts.trusted)}}
 
 
 def check_one(name: str, data: bytes, declared: dict, chain_pem: bytes, tsa_ca: Path | None,
@@ -169,7 +118,7 @@ def check_pdf_signatures(z, manifest_bytes: bytes | None, tokens: list[dict], ts
     try:
         with z.open(declared.get("certificate") or PDF_SIGNER_PEM) as fh:
             chain_pem = fh.read()
-        _certs(chain_pem)[0]  # noqa: B018 - at least one certificate
+        certificates(chain_pem)[0]  # noqa: B018 - at least one certificate
     except Exception as exc:  # noqa: BLE001 - missing or unreadable: named, and the PDFs cannot be checked
         problems.append(f"{declared.get('certificate')}: the declared PDF signer certificate is missing or "
                         f"unreadable ({type(exc).__name__})")

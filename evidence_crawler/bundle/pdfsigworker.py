@@ -1,11 +1,11 @@
-"""The pyHanko half of the report PDF check, in a process of its own started when ``verify`` starts.
+"""The pyHanko half of the report PDF check (:func:`validate`), and the process it runs in for ``verify``.
 
 Why a process: importing pyHanko takes ~0.5 s of pure Python (its signing side pulls in aiohttp), and
 validating the signature a little more. In ``verify``'s own process that time holds the GIL and so adds
 to the rest of the checks, which on a bundle of small pages are Python too (books bundle: 1.2 s of
 in-process work, 0.4 s of it the PDF). In a second process it runs on the other core while the bundle
 is read; ``pdfsigcheck.check_pdf_signatures`` then judges the facts this process found exactly as it
-judges those found in-process (``pdfsigcheck.validate``: the same function runs here).
+judges those found in-process (:func:`validate` runs in both).
 
 The parent hands over the bytes it read (chain PEM, each PDF) on stdin, so both sides see the same
 bytes; it checks their sha256 again before using an answer. If this process cannot start, crashes,
@@ -20,7 +20,9 @@ or ``{"error": [type name, first line of the message]}``.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -116,6 +118,55 @@ def start(chain_pem: bytes, pdfs: list[tuple[str, bytes]], tsa_ca: Path | None) 
                           _feeder=feeder)
 
 
+def certificates(pem: bytes):
+    from asn1crypto import pem as apem
+    from asn1crypto import x509 as ax509
+
+    return [ax509.Certificate.load(der) for _kind, _hdr, der in apem.unarmor(pem, multiple=True)]
+
+
+def _contexts(chain_pem: bytes, tsa_ca: Path | None):
+    from pyhanko_certvalidator import ValidationContext
+
+    chain = certificates(chain_pem)
+    signer_vc = ValidationContext(trust_roots=chain[-1:], other_certs=chain[:-1], allow_fetching=False,
+                                  revocation_mode="soft-fail")
+    ts_roots = certificates(tsa_ca.read_bytes()) if tsa_ca is not None else []
+    ts_vc = ValidationContext(trust_roots=ts_roots, allow_fetching=False, revocation_mode="soft-fail")
+    return signer_vc, ts_vc
+
+
+def _level(reader, status) -> str:
+    if status.timestamp_validity is None:
+        return "B-B"
+    return "B-LT" if "/DSS" in reader.root else "B-T"
+
+
+def validate(data: bytes, chain_pem: bytes, tsa_ca: Path | None) -> dict[str, Any]:
+    """What pyHanko finds in one PDF, as plain values (JSON: also the answer of ``pdfsigworker``)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # our own messages say what failed
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    sigs = reader.embedded_signatures
+    if len(sigs) != 1:
+        return {"signatures": len(sigs)}
+    signer_vc, ts_vc = _contexts(chain_pem, tsa_ca)
+    status = validate_pdf_signature(sigs[0], signer_vc, ts_vc)
+    when = status.signer_reported_dt
+    ts = status.timestamp_validity
+    return {"signatures": 1, "level": _level(reader, status), "intact": bool(status.intact and status.valid),
+            "entire_file": status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+            "signer": sigs[0].signer_cert.subject.human_friendly,
+            "certificate_sha256": sigs[0].signer_cert.sha256.hex(),
+            "trusted": bool(status.trusted), "signing_time": when.isoformat() if when else None,
+            "timestamp": None if ts is None else {
+                "gen_time": ts.timestamp.isoformat(), "tsa": ts.signing_cert.subject.human_friendly,
+                "intact": bool(ts.intact and ts.valid), "trusted": bool(ts.trusted)}}
+
+
 def _read_exactly(stream, n: int) -> bytes:
     data = stream.read(n)
     if len(data) != n:
@@ -124,8 +175,6 @@ def _read_exactly(stream, n: int) -> bytes:
 
 
 def main() -> int:
-    from evidence_crawler.bundle.pdfsigcheck import validate
-
     stdin = sys.stdin.buffer
     header = json.loads(stdin.readline())
     chain_pem = _read_exactly(stdin, int(header["chain"]))
