@@ -56,8 +56,9 @@ class PdfValidations:
         answer = self._collect().get(name)
         if not isinstance(answer, dict):
             return None
-        if isinstance(answer.get("facts"), dict):
-            return answer["facts"]
+        facts = answer.get("facts")
+        if isinstance(facts, dict) and _well_formed(facts):
+            return facts
         error = answer.get("error")
         if isinstance(error, list) and len(error) == 2 and all(isinstance(e, str) for e in error):
             raise PdfUnreadable(*error)
@@ -83,6 +84,21 @@ class PdfValidations:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+
+_FACT_KEYS = {"signatures", "level", "intact", "entire_file", "signer", "certificate_sha256", "trusted",
+              "signing_time", "timestamp"}
+_TIMESTAMP_KEYS = {"gen_time", "tsa", "intact", "trusted"}
+
+
+def _well_formed(facts: dict[str, Any]) -> bool:
+    """The shape :func:`validate` returns (else the answer is not used: the parent validates itself)."""
+    if not isinstance(facts.get("signatures"), int):
+        return False
+    if facts["signatures"] != 1:
+        return True
+    ts = facts.get("timestamp")
+    return facts.keys() >= _FACT_KEYS and (ts is None or (isinstance(ts, dict) and ts.keys() >= _TIMESTAMP_KEYS))
 
 
 class PdfUnreadable(Exception):

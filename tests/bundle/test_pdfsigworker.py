@@ -87,7 +87,8 @@ def test_no_worker_or_a_broken_one_falls_back_to_in_process(signed, tmp_path, mo
         m.setattr(subprocess, "Popen", cannot_start)
         assert _check(path, manifest) == expected
     real = subprocess.Popen
-    for broken in ("import sys; sys.exit(3)", "print('not json')", "print('{\"evidence/report.pdf\": 7}')"):
+    for broken in ("import sys; sys.exit(3)", "print('not json')", "print('{\"evidence/report.pdf\": 7}')",
+                   "print('{\"evidence/report.pdf\": {\"facts\": {\"signatures\": 1}}}')"):
         with monkeypatch.context() as m:
             m.setattr(pdfsigworker.subprocess, "Popen",
                       lambda _cmd, code=broken, **kw: real(["python3", "-c", code], **kw))
