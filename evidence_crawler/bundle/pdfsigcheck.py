@@ -23,7 +23,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from evidence_crawler.bundle.pdfsigworker import PdfUnreadable, PdfValidations, certificates, start, validate
+from evidence_crawler.bundle.pdfsigworker import (
+    PdfUnreadable,
+    PdfValidations,
+    certificates,
+    error_line,
+    start,
+    validate,
+)
 
 PDF_SIGNER_PEM = "evidence/pdf-signer.pem"
 EARLY_S = 5  # TSAs state genTime to the second, and two TSAs' clocks differ a little
@@ -136,7 +143,7 @@ def check_pdf_signatures(z, manifest_bytes: bytes | None, tokens: list[dict], ts
         except PdfUnreadable as exc:  # what the worker's pyHanko raised, worded as below
             p, w, one = [f"{name}: the PDF signature cannot be read ({exc.type_name}: {exc.why})"], [], {"path": name}
         except Exception as exc:  # noqa: BLE001 - a PDF pyHanko cannot parse is an altered one, named
-            why = (str(exc).splitlines() or [""])[0][:200]
+            why = error_line(exc)
             p, w, one = [f"{name}: the PDF signature cannot be read ({type(exc).__name__}: {why})"], [], {"path": name}
         problems.extend(p)
         warnings.extend(w)

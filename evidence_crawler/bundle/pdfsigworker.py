@@ -101,6 +101,11 @@ def _well_formed(facts: dict[str, Any]) -> bool:
     return facts.keys() >= _FACT_KEYS and (ts is None or (isinstance(ts, dict) and ts.keys() >= _TIMESTAMP_KEYS))
 
 
+def error_line(exc: BaseException) -> str:
+    """How a PDF pyHanko cannot read is worded, in both processes: the first line of the error, capped."""
+    return (str(exc).splitlines() or [""])[0][:200]
+
+
 class PdfUnreadable(Exception):
     """What pyHanko raised in the worker: its type name and the first line of its message."""
 
@@ -201,7 +206,7 @@ def main() -> int:
         try:
             out[name] = {"facts": validate(data, chain_pem, tsa_ca)}
         except Exception as exc:  # noqa: BLE001 - reported to the parent as the in-process check reports it
-            out[name] = {"error": [type(exc).__name__, (str(exc).splitlines() or [""])[0][:200]]}
+            out[name] = {"error": [type(exc).__name__, error_line(exc)]}
     sys.stdout.write(json.dumps(out))
     return 0
 
