@@ -57,8 +57,8 @@ _METHODS: tuple[tuple[str, str, str, tuple[str, ...], str], ...] = (
 )
 _COMPILED = [(m, n, re.compile(t, re.I), hosts, re.compile(img, re.I)) for m, n, t, hosts, img in _METHODS]
 # A page has hundreds of links and nearly none is a payment method: one search of every pattern at once (and
-# one look-up of the host's suffixes) says whether the per-method loop can find anything (the same findings,
-# a third of the analysis time on a 200-page capture)
+# one look-up of the host's suffixes) says whether the per-method loop can find anything (the same findings;
+# the analysis of the books capture's 200 pages: 0.37 s -> 0.28 s)
 _ANY_TEXT = re.compile("|".join(f"(?:{t})" for _m, _n, t, _h, _i in _METHODS), re.I)
 _ANY_IMAGE = re.compile("|".join(f"(?:{i})" for _m, _n, _t, _h, i in _METHODS), re.I)
 _ALL_HOSTS = frozenset(h for _m, _n, _t, hosts, _i in _METHODS for h in hosts)
