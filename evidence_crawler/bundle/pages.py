@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,37 +40,50 @@ def title_of(text: str) -> str | None:
     return Selector(text=text).css("title::text").get()
 
 
+def record_title(record) -> str | None:
+    """The ``<title>`` of a warcio response record whose body has not been read yet (content-encoding undone)."""
+    body = record.content_stream().read(MAX_TITLE_SOURCE)
+    ctype = record.http_headers.get_header("Content-Type") if record.http_headers else None
+    m = _CHARSET.search(ctype or "")
+    text = body.decode(choose_encoding(body, m.group(1) if m else None).encoding, errors="replace")
+    title = title_of(text)
+    return " ".join(title.split()) if title else None
+
+
 def read_title(warc: Path, offset: int) -> str | None:
-    """The ``<title>`` of the HTML response stored at ``offset`` in ``warc`` (content-encoding undone)."""
+    """The ``<title>`` of the HTML response stored at ``offset`` in ``warc``."""
     with open(warc, "rb") as fh:
         fh.seek(offset)
         for record in ArchiveIterator(fh):
-            if record.rec_type != "response":
-                return None
-            body = record.content_stream().read(MAX_TITLE_SOURCE)
-            ctype = record.http_headers.get_header("Content-Type") if record.http_headers else None
-            m = _CHARSET.search(ctype or "")
-            text = body.decode(choose_encoding(body, m.group(1) if m else None).encoding, errors="replace")
-            title = title_of(text)
-            return " ".join(title.split()) if title else None
+            return record_title(record) if record.rec_type == "response" else None
     return None
+
+
+def title_wanted(page: dict[str, Any]) -> bool:
+    """Pages that get a title: the 200 HTML responses (the replay entry points of ``pages.jsonl``)."""
+    return is_html(page) and page.get("status") == 200
 
 
 def is_html(page: dict[str, Any]) -> bool:
     return "html" in (page.get("content_type") or "") and not page.get("robots")
 
 
-def page_entries(capture_id: str, pages: Iterable[dict[str, Any]], warc_dir: Path) -> list[dict[str, Any]]:
-    """One entry per exchange, in capture order, with ``title`` for HTML responses."""
+def page_entries(capture_id: str, pages: Iterable[dict[str, Any]], warc_dir: Path,
+                 titles: Mapping[tuple[str, int], str | None] | None = None) -> list[dict[str, Any]]:
+    """One entry per exchange, in capture order, with ``title`` for HTML responses. ``titles`` holds the
+    titles already read by the index pass (:mod:`.cdxindex`), by (WARC file, offset); a page it lacks is
+    read from its WARC record here."""
     out = []
     for p in pages:
         entry = {"capture_id": capture_id, **{k: p.get(k) for k in (
             "url", "status", "fetched_at", "ip", "sha256", "blake3", "size", "content_type", "referrer", "link_text",
             "depth", "redirect_to", "warc_file", "warc_offset", "record_id", "robots", "partial", "screenshot")}}
         entry["title"] = None
-        if is_html(p) and p.get("status") == 200 and (warc_dir / p["warc_file"]).exists():
+        if title_wanted(p) and (warc_dir / p["warc_file"]).exists():
+            known = titles is not None and (p["warc_file"], p["warc_offset"]) in titles
             try:
-                entry["title"] = read_title(warc_dir / p["warc_file"], p["warc_offset"])
+                entry["title"] = titles[(p["warc_file"], p["warc_offset"])] if known else read_title(
+                    warc_dir / p["warc_file"], p["warc_offset"])
             except Exception:  # noqa: BLE001 - a page whose title cannot be read still is a page
                 entry["title"] = None
         out.append(entry)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from evidence_crawler.bundle import evidence as ev
+from evidence_crawler.bundle.cdxindex import Titles
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pages import page_entries
 from evidence_crawler.models import (
@@ -127,13 +128,14 @@ def link_screenshots(renders: Iterable[dict[str, Any]], entries: list[dict]) -> 
 
 
 def add_capture(w: WaczWriter, root: Path, cap: SealedCapture, read_jsonl: ReadJsonl,
-                regex: re.Pattern | None) -> ExportedCapture:
-    """One capture's sealed files and its manifest into the zip; what the bundle says of it."""
+                regex: re.Pattern | None, titles: Titles | None = None) -> ExportedCapture:
+    """One capture's sealed files and its manifest into the zip; what the bundle says of it. ``titles``: the
+    page titles the index pass read (:mod:`.cdxindex`)."""
     arts = _add_sealed(w, root, cap)
     manifest_member = w.add_bytes(ev.capture_member(cap.id, "manifest.json"), cap.manifest_bytes)
     m = cap.manifest
     by_name = m.by_name()
-    entries = page_entries(cap.id, read_jsonl(root / by_name["pages.jsonl"].path), cap.dir / "artifacts")
+    entries = page_entries(cap.id, read_jsonl(root / by_name["pages.jsonl"].path), cap.dir / "artifacts", titles)
     for renders in m.of_role("renders")[:1]:
         link_screenshots(read_jsonl(root / renders.path), entries)
     items = [BundleItem(capture_id=cap.id, **i) for i in read_jsonl(root / by_name["items.jsonl"].path)]

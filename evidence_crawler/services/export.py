@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import io
 import json
 import re
 import tempfile
@@ -31,6 +30,7 @@ from typing import Any
 from evidence_crawler import __version__
 from evidence_crawler.bundle import evidence as ev
 from evidence_crawler.bundle.annexes import add_annexes
+from evidence_crawler.bundle.cdxindex import index_warcs, wanted_offsets
 from evidence_crawler.bundle.exhibits import DEFAULT_MAX_EXHIBITS
 from evidence_crawler.bundle.exhibitset import add_exhibit_shots, choose_exhibits
 from evidence_crawler.bundle.findings import FindingsEntry, add_findings, report_findings
@@ -97,20 +97,6 @@ def _load_capture(store: LocalStore, events: list[CustodyEvent], capture_id: str
         return sealed_capture(store.capture_dir(capture_id), capture_id, events)
     except SealedCopyChanged as exc:
         raise ExportFailed(str(exc)) from None
-
-
-def _cdxj(warcs: list[tuple[str, Path]]) -> bytes:
-    """CDXJ over every WARC, ``filename`` as named in ``archive/``, lines sorted (cdxj-indexer, on warcio).
-    Metadata records are left out: an interim 103 kept as metadata under the page's URL would otherwise be
-    what pywb and ReplayWeb.page replay for that URL (same timestamp, sorted first)."""
-    from cdxj_indexer.main import write_cdx_index
-
-    lines: list[str] = []
-    for name, path in warcs:
-        buf = io.StringIO()
-        write_cdx_index(buf, [str(path)], {"filename": name, "records": "response,revisit,resource"})
-        lines += buf.getvalue().splitlines(keepends=True)
-    return "".join(sorted(lines)).encode()
 
 
 def _timestamps(config: EvidenceConfig, digest: bytes) -> tuple[list[bytes], list[str]]:
@@ -187,13 +173,15 @@ def export_bundle(config: EvidenceConfig, store: LocalStore, req: ExportRequest)
         raise ExportUnusable(str(exc)) from None
     created = iso()
     with WaczWriter(req.output) as w, tempfile.TemporaryDirectory(prefix="evidence-export-") as tmp:
+        warcs = [(a.name, store.root / a.path) for c in captures for a in c.manifest.of_role("warc")]
+        index, titles = index_warcs(warcs, wanted_offsets(
+            p for c in captures for p in iter_jsonl(store.root / c.manifest.by_name()["pages.jsonl"].path)))
         try:
-            exported = [add_capture(w, store.root, cap, iter_jsonl, regex) for cap in captures]
+            exported = [add_capture(w, store.root, cap, iter_jsonl, regex, titles) for cap in captures]
         except SealedCopyChanged as exc:
             raise ExportFailed(str(exc)) from None
         all_items = [i for x in exported for i in x.items]
-        w.add_bytes("indexes/index.cdx", _cdxj([(a.name, store.root / a.path) for c in captures
-                                                 for a in c.manifest.of_role("warc")]))
+        w.add_bytes("indexes/index.cdx", index)
         w.add_bytes("pages/pages.jsonl", pages_jsonl(e for x in exported for e in x.entries))
         diff = _diff(store, req) if req.diff else None
         if diff is not None:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from evidence_crawler.bundle.cdxindex import index_warcs, wanted_offsets
 from evidence_crawler.bundle.package import WaczWriter
 from evidence_crawler.bundle.pages import page_entries, pages_jsonl
 from evidence_crawler.durable import iter_jsonl
 from evidence_crawler.services.captures import CaptureNotFound, load_manifest, read_state
 from evidence_crawler.services.export import SOFTWARE
-from evidence_crawler.services.export import _cdxj as cdxj_index
 from evidence_crawler.timeutil import iso
 from storage.local import LocalStore
 
@@ -51,13 +51,14 @@ class ReplayArchives:
     def _build(self, capture_id: str, manifest, dest: Path) -> None:
         root = Path(self.store.root)
         warcs = [(a.name, root / a.path) for a in manifest.of_role("warc")]
-        pages = iter_jsonl(root / manifest.by_name()["pages.jsonl"].path)
+        pages = list(iter_jsonl(root / manifest.by_name()["pages.jsonl"].path))
         artifacts = self.store.capture_dir(capture_id) / "artifacts"
+        index, titles = index_warcs(warcs, wanted_offsets(pages))
         with WaczWriter(dest) as w:
             for name, path in warcs:
                 w.add_file(f"archive/{name}", path)
-            w.add_bytes("indexes/index.cdx", cdxj_index(warcs))
-            w.add_bytes("pages/pages.jsonl", pages_jsonl(page_entries(capture_id, pages, artifacts)))
+            w.add_bytes("indexes/index.cdx", index)
+            w.add_bytes("pages/pages.jsonl", pages_jsonl(page_entries(capture_id, pages, artifacts, titles)))
             w.add_datapackage(f"capture {capture_id} (replay copy, not evidence)",
                               "derived from the sealed WARC files for replay in the workbench", iso(), SOFTWARE)
             w.commit(replace=True)
