@@ -4,10 +4,13 @@
 Serves N item pages (HTML + CSS + a script that writes the price table + an XHR) on 127.0.0.1, then:
 (a) bare: a Playwright loop doing ``goto`` + full-page screenshot, one fresh context per page, at the same
     concurrency (PLAYWRIGHT_MAX_CONTEXTS);
-(b) evidence: ``evidence-crawler crawl`` of a ``render: all`` profile listing the N pages (raw bytes of
-    every request in the WARC, DOM conversion record, full-page PNG, viewport PNG, PDF, sealed).
-(c) the evidence crawl again with ``EVIDENCE_RENDER_PDF=0``: the bare loop prints no PDF, so the ratio
-    is shown with and without it, and what the PDF costs per capture.
+(b) same work: plain Playwright making the outputs of an evidence render (scroll, DOM, viewport and
+    full-page screenshots, PDF; see ``_bare``), without its safeguards (routing, WebRTC guard, waits, WARC);
+(c) evidence: ``evidence-crawler crawl`` of a ``render: all`` profile listing the N pages (raw bytes of
+    every request in the WARC, DOM conversion record, full-page PNG, viewport PNG, PDF, sealed);
+(d) with ``--no-pdf-run``, the evidence crawl again with ``EVIDENCE_RENDER_PDF=0``, and what the PDF costs.
+(a) and (b) each run half their captures before (c) and half after (A B C B A), so a drift of the machine's
+speed weighs on every side.
 Prints captures/min of each and the ratios (target >= 0.85 in steady state), end to end (process start to exit for the
 evidence crawl, browser launch to close for the bare loop) and in steady state (first render started to
 last render finished), the concurrency each side achieved (render-seconds / wall-seconds), the median
@@ -200,11 +203,31 @@ def _summary_of_store(exe: Path, store: Path, env: dict) -> dict:
             "pages": counts.get("pages", len(shown["pages"]))}
 
 
-async def _bare(urls: list[str], concurrency: int, executable: str, launch: dict) -> tuple[float, dict]:
+SAME_WORK_SCROLL_JS = ("async (pause) => { const step = window.innerHeight; for (let i = 0; i < 30; i++) {"
+                       " const y = window.scrollY; window.scrollBy(0, step);"
+                       " if (window.scrollY + step >= document.documentElement.scrollHeight || window.scrollY === y)"
+                       " break; } await new Promise(r => setTimeout(r, pause)); window.scrollTo(0, 0); }")
+
+
+async def _bare(urls: list[str], concurrency: int, executable: str, launch: dict,
+                same_work: bool = False) -> tuple[float, dict]:
+    """goto + full-page screenshot, one fresh context per page. ``same_work``: what an evidence render makes
+    besides its safeguards, done by plain Playwright calls: the evidence crawl's context options, scroll to
+    the bottom a viewport at a time (one pause there, as the render's auto-scroll), back to the top, DOM,
+    viewport screenshot, full-page screenshot, PDF. No routing (the browser fetches from the server
+    itself), no WebRTC guard, no network-idle wait, no WARC."""
     from playwright.async_api import async_playwright
 
+    from evidence_crawler.browser.options import RenderOptions
+
+    opts = RenderOptions()
+    context_options = ({"viewport": {"width": opts.viewport_width, "height": opts.viewport_height},
+                        "device_scale_factor": opts.device_scale_factor, "locale": opts.locale,
+                        "timezone_id": opts.timezone, "accept_downloads": False, "service_workers": "block"}
+                       if same_work else {"viewport": {"width": 1280, "height": 800}})
     started = time.monotonic()
     spans: list[tuple[float, float]] = []
+    pdf_s: list[float] = []
     async with async_playwright() as p:
         browser = await p.chromium.launch(**launch)
         queue: asyncio.Queue = asyncio.Queue()
@@ -215,22 +238,54 @@ async def _bare(urls: list[str], concurrency: int, executable: str, launch: dict
             while not queue.empty():
                 url = queue.get_nowait()
                 t0 = time.time()
-                context = await browser.new_context(viewport={"width": 1280, "height": 800})
+                context = await browser.new_context(**context_options)
                 page = await context.new_page()
                 await page.goto(url, wait_until="load")
+                if same_work:
+                    await page.evaluate(SAME_WORK_SCROLL_JS, opts.scroll_pause_s * 1000)
+                    await asyncio.gather(page.content(), page.screenshot())
                 await page.screenshot(full_page=True)
+                if same_work:
+                    t_pdf = time.monotonic()
+                    await page.pdf(print_background=True)
+                    pdf_s.append(time.monotonic() - t_pdf)
                 await page.close()
                 await context.close()
                 spans.append((t0, time.time()))
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         await browser.close()
-    return time.monotonic() - started, _spans(spans)
+    out = _spans(spans)
+    if pdf_s:
+        out["pdf_step_median_s"] = round(statistics.median(pdf_s), 3)
+    return time.monotonic() - started, out
 
 
-def run_browser_round(tmp: Path, captures: int = 1000, concurrency: int = 4, with_no_pdf: bool = True) -> dict:
-    """Bare loop, evidence crawl, and (``with_no_pdf``) the evidence crawl again with
-    ``EVIDENCE_RENDER_PDF=0``: the bare loop prints no PDF, so the ratio is shown with and without it."""
+def _sandwich(urls: list[str], concurrency: int, binary, same_work: bool, halves: list) -> None:
+    """One half of a baseline's captures (the first call) or the other half (the second): each baseline runs
+    before and after the evidence crawl (A B A), so a drift of the machine's speed weighs on both sides."""
+    part = urls[: len(urls) // 2] if not halves else urls[len(urls) // 2:]
+    seconds, spans = asyncio.run(_bare(part, concurrency, binary.executable, binary.launch_kwargs(), same_work))
+    halves.append({"captures": len(part), "seconds": round(seconds, 2), **spans})
+
+
+def _combined(halves: list[dict]) -> dict:
+    captures = sum(h["captures"] for h in halves)
+    steady = sum(h["steady_s"] for h in halves)
+    seconds = sum(h["seconds"] for h in halves)
+    out = {"seconds": round(seconds, 2), "captures": captures, "captures_per_min": round(captures / seconds * 60, 1),
+           "steady_per_min": round(captures / steady * 60, 1),
+           "concurrency_achieved": round(statistics.mean(h["concurrency_achieved"] for h in halves), 2),
+           "halves_steady_per_min": [h["steady_per_min"] for h in halves]}
+    if all("pdf_step_median_s" in h for h in halves):
+        out["pdf_step_median_s"] = round(statistics.mean(h["pdf_step_median_s"] for h in halves), 3)
+    return out
+
+
+def run_browser_round(tmp: Path, captures: int = 1000, concurrency: int = 4, with_no_pdf: bool = False) -> dict:
+    """Two baselines, each half before and half after the evidence crawl (A B C B A): the bare loop (goto +
+    full-page screenshot) and the same-work loop (the same outputs as an evidence render, by plain
+    Playwright calls; see ``_bare``). ``with_no_pdf`` adds the evidence crawl with ``EVIDENCE_RENDER_PDF=0``."""
     try:
         binary = locate_chromium(os.environ.get("EVIDENCE_CHROMIUM") or None)
     except BrowserNotFound as exc:
@@ -238,16 +293,19 @@ def run_browser_round(tmp: Path, captures: int = 1000, concurrency: int = 4, wit
     httpd = _server()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     urls = [f"{base}/item/{n}" for n in range(1, captures + 1)]
+    bare_halves: list[dict] = []
+    same_halves: list[dict] = []
     try:
-        bare_s, bare_spans = asyncio.run(_bare(urls, concurrency, binary.executable, binary.launch_kwargs()))
+        _sandwich(urls, concurrency, binary, False, bare_halves)
+        _sandwich(urls, concurrency, binary, True, same_halves)
         evidence = run_evidence(tmp, urls, concurrency)
         no_pdf = run_evidence(tmp, urls, concurrency, pdf=False) if with_no_pdf else None
+        _sandwich(urls, concurrency, binary, True, same_halves)
+        _sandwich(urls, concurrency, binary, False, bare_halves)
     finally:
         httpd.shutdown()
         httpd.server_close()
-    bare = {"seconds": round(bare_s, 2), "captures": captures, "captures_per_min": round(captures / bare_s * 60, 1),
-            "steady_per_min": bare_spans["steady_per_min"],
-            "concurrency_achieved": bare_spans["concurrency_achieved"]}
+    bare, same = _combined(bare_halves), _combined(same_halves)
     rss = evidence["rss_at"]
     first = rss.get(str(min(100, captures)))
     steady_mark = str(max(min(100, captures), captures - 2 * concurrency))
@@ -262,12 +320,17 @@ def run_browser_round(tmp: Path, captures: int = 1000, concurrency: int = 4, wit
                     "ratio_no_pdf": round(no_pdf["captures_per_min"] / bare["captures_per_min"], 3),
                     "ratio_steady_no_pdf": round(no_pdf["steady_per_min"] / bare["steady_per_min"], 3),
                     # what the PDF adds per capture, in wall seconds of the whole pool (steady state)
-                    "pdf_cost_s_per_capture": round(60 / evidence["steady_per_min"] - 60 / no_pdf["steady_per_min"], 3),
-                    "pdf_step_median_s": evidence["median_step_s"].get("pdf")}
+                    "pdf_cost_s_per_capture": round(60 / evidence["steady_per_min"] - 60 / no_pdf["steady_per_min"], 3)}
     return {**pdf_part, "browser": binary.executable, "concurrency": concurrency, "captures": captures,
-            "bare": bare, "load_avg_1min": round(os.getloadavg()[0], 2),
+            "bare": bare, "same_work": same, "load_avg_1min": round(os.getloadavg()[0], 2),
             "evidence": evidence, "ratio": round(evidence["captures_per_min"] / bare["captures_per_min"], 3),
             "ratio_steady": round(evidence["steady_per_min"] / bare["steady_per_min"], 3),
+            "ratio_steady_same_work": round(evidence["steady_per_min"] / same["steady_per_min"], 3),
+            # what the outputs cost plain Playwright, and what the pipeline adds on top (pool seconds per capture)
+            "work_cost_s_per_capture": round(60 / same["steady_per_min"] - 60 / bare["steady_per_min"], 3),
+            "pipeline_cost_s_per_capture": round(60 / evidence["steady_per_min"] - 60 / same["steady_per_min"], 3),
+            "pdf_step_median_s": {"evidence": evidence["median_step_s"].get("pdf"),
+                                  "same_work": same.get("pdf_step_median_s")},
             "browser_rss_mark": int(steady_mark),
             "rss_growth_pct": {k.removesuffix("_mib"): growth(k) for k in
                                ("python_mib", "browser_rss_mib", "browser_pss_mib")}}
@@ -277,27 +340,35 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--captures", type=int, default=1000)
     ap.add_argument("--concurrency", type=int, default=4)
-    ap.add_argument("--no-pdf-run", action=argparse.BooleanOptionalAction, default=True,
-                    help="also run the evidence crawl with EVIDENCE_RENDER_PDF=0 (default: yes)")
+    ap.add_argument("--no-pdf-run", action=argparse.BooleanOptionalAction, default=False,
+                    help="also run the evidence crawl with EVIDENCE_RENDER_PDF=0 (default: no; the same-work "
+                         "loop prints a PDF and times it)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp:
         result = run_browser_round(Path(tmp), args.captures, args.concurrency, args.no_pdf_run)
     print(json.dumps(result, indent=2))
     if "skipped" not in result:
-        ev, bare = result["evidence"], result["bare"]
+        ev, bare, same = result["evidence"], result["bare"], result["same_work"]
         print(f"browser round: evidence {ev['captures_per_min']} captures/min (screenshot + DOM + PDF + WARC, "
               f"sealed) vs bare Playwright {bare['captures_per_min']} (goto + full-page screenshot): ratio "
               f"{result['ratio']}; steady state {ev['steady_per_min']} vs "
               f"{bare['steady_per_min']}: {result['ratio_steady']}; concurrency achieved "
               f"{ev['concurrency_achieved']} vs {bare['concurrency_achieved']} of {args.concurrency} "
               f"(target: steady ratio >= 0.85); load average {result['load_avg_1min']}", file=sys.stderr)
+        print(f"same work by plain Playwright (scroll, DOM, viewport + full-page screenshots, PDF; no routing, no "
+              f"WARC): steady {same['steady_per_min']} captures/min; evidence/same-work "
+              f"{result['ratio_steady_same_work']}. Per capture of pool time: the outputs cost "
+              f"{result['work_cost_s_per_capture']} s over the bare loop, the evidence pipeline (routing through "
+              f"the crawler, WARC, WebRTC guard, network-idle waits, sealing) {result['pipeline_cost_s_per_capture']} "
+              f"s over the same work; PDF step median {result['pdf_step_median_s']} s. Baseline halves before/after "
+              f"the evidence crawl: bare {bare['halves_steady_per_min']}, same work {same['halves_steady_per_min']}",
+              file=sys.stderr)
         if "evidence_no_pdf" in result:
             nop = result["evidence_no_pdf"]
-            print(f"without the PDF (EVIDENCE_RENDER_PDF=0, the bare loop prints none): {nop['captures_per_min']} "
+            print(f"without the PDF (EVIDENCE_RENDER_PDF=0): {nop['captures_per_min']} "
                   f"captures/min, ratio {result['ratio_no_pdf']}, steady {nop['steady_per_min']}: "
                   f"{result['ratio_steady_no_pdf']}; the PDF costs {result['pdf_cost_s_per_capture']} s of pool "
-                  f"time per capture (its step alone: median {result['pdf_step_median_s']} s in one context)",
-                  file=sys.stderr)
+                  f"time per capture", file=sys.stderr)
         print(f"RSS (MiB) after N captures: {ev['rss_at']}; growth % {result['rss_growth_pct']} (Python: "
               f"{min(100, args.captures)} -> {args.captures}; browser: {min(100, args.captures)} -> "
               f"{result['browser_rss_mark']}, still rendering) (target < 10%)", file=sys.stderr)
