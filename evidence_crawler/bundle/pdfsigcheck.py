@@ -51,6 +51,11 @@ def _gen_times(tokens: list[dict]) -> list[datetime]:
     return out
 
 
+def chain_member(declared: dict) -> str:
+    """The member holding the PDF signer's chain: as the manifest's ``pdf_signer`` names it, else the default."""
+    return declared.get("certificate") or PDF_SIGNER_PEM
+
+
 def check_one(name: str, data: bytes, declared: dict, chain_pem: bytes, tsa_ca: Path | None,
               bundle_tokens: list[dict], disabled: bool) -> tuple[list[str], list[str], dict[str, Any]]:
     """(problems, warnings, info) for one PDF."""
@@ -123,7 +128,7 @@ def check_pdf_signatures(z, manifest_bytes: bytes | None, tokens: list[dict], ts
             warnings.append(f"{', '.join(pdfs)}: not signed (bundle made before report PDFs were signed)")
         return 0
     try:
-        with z.open(declared.get("certificate") or PDF_SIGNER_PEM) as fh:
+        with z.open(chain_member(declared)) as fh:
             chain_pem = fh.read()
         certificates(chain_pem)[0]  # noqa: B018 - at least one certificate
     except Exception as exc:  # noqa: BLE001 - missing or unreadable: named, and the PDFs cannot be checked
@@ -161,7 +166,7 @@ def start_validations(z, manifest_bytes: bytes | None, tsa_ca: Path | None) -> P
         declared = json.loads(manifest_bytes or b"").get("pdf_signer") if pdfs else None
         if not isinstance(declared, dict):
             return None
-        with z.open(declared.get("certificate") or PDF_SIGNER_PEM) as fh:
+        with z.open(chain_member(declared)) as fh:
             chain_pem = fh.read()
         data = []
         for name in pdfs:

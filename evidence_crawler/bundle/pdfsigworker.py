@@ -38,7 +38,7 @@ WAIT_S = 300  # a worker still busy after this is abandoned; the parent validate
 class PdfValidations:
     """Started by :func:`start`; :meth:`facts` gives one PDF's facts, or None (validate in-process)."""
 
-    proc: subprocess.Popen | None
+    proc: subprocess.Popen
     inputs: dict[str, str]  # PDF name -> sha256 of (chain + PDF) as handed over
     _answer: dict[str, Any] | None = None
     _done: bool = False
@@ -81,7 +81,7 @@ class PdfValidations:
         return self._answer or {}
 
     def close(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
 
