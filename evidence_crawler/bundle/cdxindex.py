@@ -19,9 +19,7 @@ import io
 from collections.abc import Iterable
 from pathlib import Path
 
-from evidence_crawler.bundle.pages import record_title, title_wanted
-
-Titles = dict[tuple[str, int], str | None]  # (WARC file name, record offset) -> title
+from evidence_crawler.bundle.pages import Titles, record_title, title_wanted
 
 
 def index_warcs(warcs: list[tuple[str, Path]], want: dict[str, set[int]] | None = None) -> tuple[bytes, Titles]:
@@ -29,7 +27,7 @@ def index_warcs(warcs: list[tuple[str, Path]], want: dict[str, set[int]] | None 
     start at the offsets ``want`` names for each file."""
     from cdxj_indexer.main import CDXJIndexer  # imported here: its import alone is ~0.3 s (pyamf, pkg_resources)
 
-    titles: Titles = {}
+    titles: dict[tuple[str, int], str | None] = {}
 
     class _Indexer(CDXJIndexer):
         def process_index_entry(self, it, record, filename, output):

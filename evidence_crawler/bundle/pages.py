@@ -23,6 +23,8 @@ PAGES_HEADER = {"format": "json-pages-1.0", "id": "pages", "title": "All Pages"}
 _CHARSET = re.compile(r"charset=([\w.:-]+)", re.I)
 _TITLE_END = re.compile(r"</title\s*>", re.I)
 
+Titles = Mapping[tuple[str, int], str | None]  # (WARC file name, record offset) -> title, as the index pass read it
+
 
 def title_of(text: str) -> str | None:
     """The first ``<title>``'s text, as parsel reads it from the whole page.
@@ -69,7 +71,7 @@ def is_html(page: dict[str, Any]) -> bool:
 
 
 def page_entries(capture_id: str, pages: Iterable[dict[str, Any]], warc_dir: Path,
-                 titles: Mapping[tuple[str, int], str | None] | None = None) -> list[dict[str, Any]]:
+                 titles: Titles | None = None) -> list[dict[str, Any]]:
     """One entry per exchange, in capture order, with ``title`` for HTML responses. ``titles`` holds the
     titles already read by the index pass (:mod:`.cdxindex`), by (WARC file, offset); a page it lacks is
     read from its WARC record here."""
@@ -80,10 +82,9 @@ def page_entries(capture_id: str, pages: Iterable[dict[str, Any]], warc_dir: Pat
             "depth", "redirect_to", "warc_file", "warc_offset", "record_id", "robots", "partial", "screenshot")}}
         entry["title"] = None
         if title_wanted(p) and (warc_dir / p["warc_file"]).exists():
-            known = titles is not None and (p["warc_file"], p["warc_offset"]) in titles
+            key = (p["warc_file"], p["warc_offset"])
             try:
-                entry["title"] = titles[(p["warc_file"], p["warc_offset"])] if known else read_title(
-                    warc_dir / p["warc_file"], p["warc_offset"])
+                entry["title"] = titles[key] if titles and key in titles else read_title(warc_dir / key[0], key[1])
             except Exception:  # noqa: BLE001 - a page whose title cannot be read still is a page
                 entry["title"] = None
         out.append(entry)

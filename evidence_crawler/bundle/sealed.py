@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from evidence_crawler.bundle import evidence as ev
-from evidence_crawler.bundle.cdxindex import Titles
 from evidence_crawler.bundle.package import WaczWriter
-from evidence_crawler.bundle.pages import page_entries
+from evidence_crawler.bundle.pages import Titles, page_entries
 from evidence_crawler.models import (
     BundleArtifact,
     BundleCapture,
