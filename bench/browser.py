@@ -209,8 +209,7 @@ SAME_WORK_SCROLL_JS = ("async (pause) => { const step = window.innerHeight; for 
                        " break; } await new Promise(r => setTimeout(r, pause)); window.scrollTo(0, 0); }")
 
 
-async def _bare(urls: list[str], concurrency: int, executable: str, launch: dict,
-                same_work: bool = False) -> tuple[float, dict]:
+async def _bare(urls: list[str], concurrency: int, binary, same_work: bool = False) -> tuple[float, dict]:
     """goto + full-page screenshot, one fresh context per page. ``same_work``: what an evidence render makes
     besides its safeguards, done by plain Playwright calls: the evidence crawl's context options, scroll to
     the bottom a viewport at a time (one pause there, as the render's auto-scroll), back to the top, DOM,
@@ -219,17 +218,16 @@ async def _bare(urls: list[str], concurrency: int, executable: str, launch: dict
     from playwright.async_api import async_playwright
 
     from evidence_crawler.browser.options import RenderOptions
+    from evidence_crawler.browser.pool import BrowserPool
 
     opts = RenderOptions()
-    context_options = ({"viewport": {"width": opts.viewport_width, "height": opts.viewport_height},
-                        "device_scale_factor": opts.device_scale_factor, "locale": opts.locale,
-                        "timezone_id": opts.timezone, "accept_downloads": False, "service_workers": "block"}
-                       if same_work else {"viewport": {"width": 1280, "height": 800}})
+    context_options = (BrowserPool(binary, opts).context_options() if same_work  # the pool launches nothing here
+                       else {"viewport": {"width": 1280, "height": 800}})
     started = time.monotonic()
     spans: list[tuple[float, float]] = []
     pdf_s: list[float] = []
     async with async_playwright() as p:
-        browser = await p.chromium.launch(**launch)
+        browser = await p.chromium.launch(**binary.launch_kwargs())
         queue: asyncio.Queue = asyncio.Queue()
         for u in urls:
             queue.put_nowait(u)
@@ -265,7 +263,7 @@ def _sandwich(urls: list[str], concurrency: int, binary, same_work: bool, halves
     """One half of a baseline's captures (the first call) or the other half (the second): each baseline runs
     before and after the evidence crawl (A B A), so a drift of the machine's speed weighs on both sides."""
     part = urls[: len(urls) // 2] if not halves else urls[len(urls) // 2:]
-    seconds, spans = asyncio.run(_bare(part, concurrency, binary.executable, binary.launch_kwargs(), same_work))
+    seconds, spans = asyncio.run(_bare(part, concurrency, binary, same_work))
     halves.append({"captures": len(part), "seconds": round(seconds, 2), **spans})
 
 
