@@ -75,6 +75,8 @@ EVIDENCE_COMPONENTS = {
 COMPONENT_SETTINGS = ("DOWNLOADER_MIDDLEWARES", "SPIDER_MIDDLEWARES", "ITEM_PIPELINES", "EXTENSIONS")
 
 
+ORDER_TAG = {"bare": "bar", "evidence": "evi", "bare_freeze": "frz", "webarchive": "web"}
+FREEZE = "pipelines.heapfreeze.StartupHeapFreeze"
 SCRAPY_HTTP_HANDLER = "scrapy.core.downloader.handlers.http11.HTTP11DownloadHandler"
 
 # Not evidence: Scrapy's robots.txt middleware with a concurrency fix; both sides obey robots.txt with it.
@@ -340,6 +342,14 @@ def run_webarchive(url: str, tmp: Path, tag: str) -> dict:
     return res
 
 
+def run_bare_freeze(url: str, tmp: Path, tag: str) -> dict:
+    """Bare Scrapy plus the one process tuning the evidence crawl has (``pipelines.heapfreeze``): the
+    evidence crawl against this run is what the evidence work itself costs."""
+    overrides, _off = bare_settings()
+    extensions = {**json.loads(overrides.get("EXTENSIONS", "{}")), FREEZE: 1000}
+    return run_bare(url, tmp, tag, extra={"EXTENSIONS": json.dumps(extensions)}, kind="bare_freeze")
+
+
 def run_bare(url: str, tmp: Path, tag: str, scrapy_cmd: list[str] | None = None, extra: dict | None = None,
              kind: str = "bare") -> dict:
     logfile = tmp / f"{tag}.log"
@@ -539,27 +549,26 @@ def summarize(rounds: list[dict], hashing: dict | None, meta: dict) -> tuple[str
              f"(per domain {CONCURRENCY}), autothrottle off, delay 0, robots.txt obeyed",
              "bare = same spider and profile via `scrapy crawl storefront`, with off: "
              + ", ".join(c.rsplit(".", 1)[-1] for c in meta["bare_disabled"]), "",
-             f"{'round':>5} {'order':<14} | {'bare pages':>10} {'s':>6} {'p/s':>7} {'MiB':>5} | "
-             f"{'evid pages':>10} {'s':>6} {'p/s':>7} {'MiB':>5} | {'ratio':>5} | {'peer p/s':>8} {'ratio':>5}"
-             f" | {'load':>4}"]
+             "bare+freeze = bare plus pipelines.heapfreeze.StartupHeapFreeze, the one process tuning of the "
+             "evidence crawl (gc.freeze of the start-up heap)", "",
+             f"{'round':>5} {'order':<19} | {'bare pages':>10} {'s':>6} {'p/s':>7} {'MiB':>5} | "
+             f"{'evid pages':>10} {'s':>6} {'p/s':>7} {'MiB':>5} | {'ratio':>5} | {'frz p/s':>7} {'ratio':>5} | "
+             f"{'peer p/s':>8} {'ratio':>5} | {'load':>4}"]
     for r in rounds:
         b, e = r["bare"], r["evidence"]
-        lines.append(f"{r['round']:>5} {r['order']:<14} | {b['pages']:>10} {b['seconds']:>6.2f} "
+        lines.append(f"{r['round']:>5} {r['order']:<19} | {b['pages']:>10} {b['seconds']:>6.2f} "
                      f"{b['pages_per_s']:>7.1f} {b['peak_rss_mib']:>5.0f} | {e['pages']:>10} {e['seconds']:>6.2f} "
                      f"{e['pages_per_s']:>7.1f} {e['peak_rss_mib']:>5.0f} | {r['ratio']:>5.3f} | "
+                     f"{r['bare_freeze']['pages_per_s']:>7.1f} {r['ratio_freeze']:>5.3f} | "
                      + (f"{r['webarchive']['pages_per_s']:>8.1f} {r['ratio_webarchive']:>5.3f}" if "webarchive" in r
                         else f"{'-':>8} {'-':>5}") + f" | {e.get('loadavg_1m', float('nan')):>4.1f}")
     bare_pps = med([r["bare"]["pages_per_s"] for r in rounds])
     ev_pps = med([r["evidence"]["pages_per_s"] for r in rounds])
     ratio = ev_pps / bare_pps if bare_pps else float("nan")
-    result = {
-        "bare": {k: med([r["bare"][k] for r in rounds]) for k in
-                 ("pages", "seconds", "pages_per_s", "crawl_s", "peak_rss_mib", "polled_peak_rss_mib",
-                  "cpu_user_s", "cpu_sys_s", "cpu_s", "other_cpu_s", "steal_s", "nginx_cpu_s")},
-        "evidence": {k: med([r["evidence"][k] for r in rounds]) for k in
-                     ("pages", "seconds", "pages_per_s", "crawl_s", "peak_rss_mib", "polled_peak_rss_mib",
-                      "cpu_user_s", "cpu_sys_s", "cpu_s", "other_cpu_s", "steal_s", "nginx_cpu_s")},
-    }
+    measures = ("pages", "seconds", "pages_per_s", "crawl_s", "peak_rss_mib", "polled_peak_rss_mib",
+                "cpu_user_s", "cpu_sys_s", "cpu_s", "other_cpu_s", "steal_s", "nginx_cpu_s")
+    result = {kind: {k: med([r[kind][k] for r in rounds]) for k in measures}
+              for kind in ("bare", "evidence", "bare_freeze")}
     for kind in ("bare", "evidence"):
         result[kind]["phases"] = {ph: med([r[kind].get("phases", {}).get(ph, float("nan")) for r in rounds])
                                   for ph in ("startup_s", "crawl_s", "seal_s", "exit_s")}
@@ -577,6 +586,9 @@ def summarize(rounds: list[dict], hashing: dict | None, meta: dict) -> tuple[str
     result["bare"]["items"] = med([r["bare"]["items"] for r in rounds])
     result["evidence"]["items"] = med([r["evidence"]["items"] for r in rounds])
     result["ratio_evidence_vs_bare_pages_per_s"] = ratio
+    result["ratio_evidence_vs_bare_freeze_pages_per_s"] = (ev_pps / result["bare_freeze"]["pages_per_s"]
+                                                           if result["bare_freeze"]["pages_per_s"] else float("nan"))
+    result["ratio_bare_freeze_vs_bare_pages_per_s"] = result["bare_freeze"]["pages_per_s"] / bare_pps
     best_b = max(r["bare"]["pages_per_s"] for r in rounds)
     best_e = max(r["evidence"]["pages_per_s"] for r in rounds)
     result["ratio_best_of_rounds"] = best_e / best_b if best_b else float("nan")
@@ -587,12 +599,16 @@ def summarize(rounds: list[dict], hashing: dict | None, meta: dict) -> tuple[str
     result["target_ratio"] = TARGET_RATIO
     result["target_met"] = bool(ratio >= TARGET_RATIO)
     b, e = result["bare"], result["evidence"]
-    lines += ["", f"{'median':<20} | {b['pages']:>10.0f} {b['seconds']:>6.2f} {b['pages_per_s']:>7.1f} "
+    ratio_freeze = result["ratio_evidence_vs_bare_freeze_pages_per_s"]
+    lines += ["", f"{'median':<25} | {b['pages']:>10.0f} {b['seconds']:>6.2f} {b['pages_per_s']:>7.1f} "
               f"{b['peak_rss_mib']:>5.0f} | {e['pages']:>10.0f} {e['seconds']:>6.2f} {e['pages_per_s']:>7.1f} "
               f"{e['peak_rss_mib']:>5.0f} |",
               "",
               f"RATIO evidence/bare pages/s (median): {ratio:.3f}   target >= {TARGET_RATIO:.2f}: "
               f"{'MET' if result['target_met'] else 'NOT MET'}",
+              f"RATIO evidence/(bare+freeze) pages/s (median): {ratio_freeze:.3f}   (what the evidence work "
+              f"costs; bare+freeze/bare {result['ratio_bare_freeze_vs_bare_pages_per_s']:.3f}, CPU s "
+              f"{result['bare_freeze']['cpu_s']:.2f})",
               (f"RATIO scrapy-webarchive/bare pages/s (median, the peer): "
                f"{result['ratio_webarchive_vs_bare_pages_per_s']:.3f}  (peak RSS "
                f"{result['webarchive']['peak_rss_mib']:.0f} MiB, CPU {result['webarchive']['cpu_s']:.2f} s)"
@@ -603,7 +619,8 @@ def summarize(rounds: list[dict], hashing: dict | None, meta: dict) -> tuple[str
               f"  best round of each: {result['ratio_best_of_rounds']:.3f}; CPU-time ratio bare/evidence: "
               f"{result['cpu_ratio_bare_vs_evidence']:.3f} (both crawls are CPU-bound: the ratio on an idle machine)",
               f"peak RSS (median of rounds, kernel ru_maxrss): bare {b['peak_rss_mib']:.0f} MiB, "
-              f"evidence {e['peak_rss_mib']:.0f} MiB  (psutil 50 ms poll: {b['polled_peak_rss_mib']:.0f} / "
+              f"evidence {e['peak_rss_mib']:.0f} MiB, bare+freeze {result['bare_freeze']['peak_rss_mib']:.0f} MiB"
+              f"  (psutil 50 ms poll: {b['polled_peak_rss_mib']:.0f} / "
               f"{e['polled_peak_rss_mib']:.0f} MiB)",
               f"items (median): bare {b['items']:.0f}, evidence {e['items']:.0f}; crawler CPU s per run (median): "
               f"bare {b['cpu_s']:.2f}, evidence {e['cpu_s']:.2f}; nginx CPU s: {b['nginx_cpu_s']:.2f} / "
@@ -629,7 +646,7 @@ def summarize(rounds: list[dict], hashing: dict | None, meta: dict) -> tuple[str
                   f"(hashlib sha256/openssl {h['ratio_hashlib_sha256_vs_openssl']:.3f}); digests agree: "
                   f"{h['digests_agree']}"]
     problems = [f"round {r['round']} {k}: {r[k]['error'].splitlines()[0]}" for r in rounds
-                for k in ("bare", "evidence", "webarchive") if k in r and r[k].get("error")]
+                for k in ORDER_TAG if k in r and r[k].get("error")]
     checked = sum(1 for r in rounds if r["evidence"].get("checked"))
     lines.append(f"correctness: {checked}/{len(rounds)} evidence captures passed warcio check + captures verify")
     if problems:
@@ -676,13 +693,14 @@ def main() -> int:
             p.read_bytes()
         subprocess.run([sys.executable, "-c", "import scrapy.crawler, evidence_crawler.cli, spiders.storefront"],
                        cwd=ROOT, check=False)
-        kinds = ["bare", "evidence"] + (["webarchive"] if peer.ensure_bench_venv(log) else [])
-        runners = {"bare": run_bare, "evidence": run_evidence, "webarchive": run_webarchive}
+        kinds = ["bare", "evidence", "bare_freeze"] + (["webarchive"] if peer.ensure_bench_venv(log) else [])
+        runners = {"bare": run_bare, "evidence": run_evidence, "webarchive": run_webarchive,
+                   "bare_freeze": run_bare_freeze}
         for i in range(1, args.rounds + 1):
             order = kinds[(i - 1) % len(kinds):] + kinds[:(i - 1) % len(kinds)]  # A B C, B C A, C A B
             if i % 2 == 0:
                 order.reverse()
-            row: dict = {"round": i, "order": "->".join(k[:3] for k in order)}
+            row: dict = {"round": i, "order": "->".join(ORDER_TAG[k] for k in order)}
             for kind in order:
                 log(f"round {i}: {kind} crawl")
                 load = os.getloadavg()[0]
@@ -696,6 +714,8 @@ def main() -> int:
                 row[kind] = res
             row["ratio"] = (row["evidence"]["pages_per_s"] / row["bare"]["pages_per_s"]
                             if row["bare"]["pages_per_s"] else float("nan"))
+            row["ratio_freeze"] = (row["evidence"]["pages_per_s"] / row["bare_freeze"]["pages_per_s"]
+                                   if row["bare_freeze"]["pages_per_s"] else float("nan"))
             if "webarchive" in row:
                 row["ratio_webarchive"] = (row["webarchive"]["pages_per_s"] / row["bare"]["pages_per_s"]
                                            if row["bare"]["pages_per_s"] else float("nan"))
@@ -734,7 +754,7 @@ def main() -> int:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"bench: wrote {OUT.relative_to(ROOT)} in {result['total_seconds']:.0f} s total")
-    failed = [r for r in rounds for k in ("bare", "evidence", "webarchive") if k in r and r[k].get("error")]
+    failed = [r for r in rounds for k in ORDER_TAG if k in r and r[k].get("error")]
     return 1 if failed or not rounds else 0
 
 

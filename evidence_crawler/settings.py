@@ -33,7 +33,10 @@ ITEM_PIPELINES = {"pipelines.items.ItemRecordPipeline": 300}
 # Opened before the downloader and pipelines exist; every evidence component finds the session on the crawler
 EXTENSIONS = {"pipelines.session.CaptureSessionExtension": 0,
               # NotConfigured unless this process is a worker of a distributed capture (crawl --redis)
-              "evidence_crawler.distributed.scrapy_worker.DistributedWorkerExtension": 10}
+              "evidence_crawler.distributed.scrapy_worker.DistributedWorkerExtension": 10,
+              # last, so that it freezes the heap once the capture is open (see the module)
+              "pipelines.heapfreeze.StartupHeapFreeze": 1000}
+GC_FREEZE_ENABLED = True
 # ``scrapy crawl`` has no caller to hand a config: this add-on reads one (crawl_settings leaves it out)
 ADDONS = {f"{__name__}.ConfigFromEnvironment": 0}
 
