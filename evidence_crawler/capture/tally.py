@@ -6,6 +6,7 @@ page parsed twice (a retry after resume) is recorded once.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from evidence_crawler.models import Item
@@ -16,13 +17,22 @@ class ItemTally:
         self.items = 0
         self.offers = 0
         self.p2p = 0
-        self._seen: dict[tuple[str, str], str] = {}  # item identity -> URL it was first recorded under
+        # sha256 of the item's identity -> URL it was first recorded under. The identity holds the item's
+        # fields and offers as JSON (~1 KB a product); its digest keeps this map at ~200 bytes an item,
+        # the one per-page structure a long crawl keeps that bare Scrapy does not.
+        self._seen: dict[bytes, str] = {}
+
+    @staticmethod
+    def _key(item: Item) -> bytes:
+        page, fields = item.identity()
+        return hashlib.sha256(f"{page}\0{fields}".encode()).digest()
 
     def admit(self, item: Item) -> Item | None:
         """The item to record (flagged if a duplicate), or None when it is already recorded."""
-        first = self._seen.get(item.identity())
+        key = self._key(item)
+        first = self._seen.get(key)
         if first is None:
-            self._seen[item.identity()] = item.url
+            self._seen[key] = item.url
         elif first == item.url:
             return None
         else:
@@ -31,7 +41,7 @@ class ItemTally:
 
     def remember(self, item: Item) -> None:
         """An item recorded before a resume."""
-        self._seen.setdefault(item.identity(), item.duplicate_of or item.url)
+        self._seen.setdefault(self._key(item), item.duplicate_of or item.url)
         self.count(item.model_dump(exclude_none=True))
 
     def count(self, item: dict[str, Any]) -> None:
