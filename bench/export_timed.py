@@ -36,6 +36,20 @@ def main() -> None:
 
     export.add_report = timed("report_s", export.add_report)
     export.add_exhibit_shots = timed("exhibits_s", export.add_exhibit_shots)
+    # the archive part's own steps, so that the bench can print where it goes beside `wacz create`
+    export.index_warcs = timed("index_s", export.index_warcs)  # CDXJ + titles: wacz create indexes too
+    export.add_capture = timed("capture_members_s", export.add_capture)  # WARCs and sealed files copied in
+    export.add_annexes = timed("annexes_s", export.add_annexes)
+    export._timestamps = timed("timestamp_s", export._timestamps)
+    bundle_call = export.export_bundle
+
+    def export_bundle(*args, **kwargs):
+        import psutil
+
+        spent["startup_s"] = time.time() - psutil.Process().create_time()  # process start -> the export's work
+        return timed("export_bundle_s", bundle_call)(*args, **kwargs)
+
+    export.export_bundle = export_bundle
     atexit.register(lambda: out.write_text(json.dumps(spent), encoding="utf-8"))
     from evidence_crawler.cli import app
 
