@@ -51,10 +51,10 @@ def main() -> None:
 
     export.export_bundle = export_bundle
     atexit.register(lambda: out.write_text(json.dumps(spent), encoding="utf-8"))
-    from evidence_crawler.cli import app
+    from evidence_crawler.cli import entry
 
     sys.argv = ["evidence-crawler", *sys.argv[3:]]
-    app()
+    entry()  # as the console script: the atexit handler above still runs
 
 
 if __name__ == "__main__":

@@ -103,5 +103,13 @@ def main(ctx: typer.Context,
     ctx.obj = CliContext(store, verbose)
 
 
+def entry() -> None:
+    """The console script (pyproject.toml): the app, then an exit without the heap's teardown
+    (``processexit``)."""
+    from evidence_crawler.processexit import run
+
+    run(app)
+
+
 if __name__ == "__main__":
-    app()
+    entry()
