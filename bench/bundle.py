@@ -27,6 +27,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from run import CORPUS, ROOT, VENV_BIN, Nginx, crawl_env, ensure_nginx, log, run_evidence
@@ -54,9 +55,11 @@ def _check(proc, what: str) -> None:
 def export_round(store: Path, capture_id: str, out: Path, env: dict, times: Path) -> dict:
     cmd = [str(VENV_BIN / "python"), str(ROOT / "bench" / "export_timed.py"), str(times), "--",
            "--store", str(store), "export", capture_id, "-o", str(out), "--json"]
+    spawned = time.time()
     wall, cpu, proc = cpu_run(cmd, env)
     _check(proc, "export")
     spent = json.loads(times.read_text(encoding="utf-8"))
+    spent["startup_s"] = spent.get("entered_at", spawned) - spawned
     return {"s": wall, "cpu_s": cpu, "bytes": out.stat().st_size,
             **{k: spent.get(k, 0.0) for k in ("report_s", "exhibits_s", *ARCHIVE_STEPS, "export_bundle_s")}}
 

@@ -44,9 +44,7 @@ def main() -> None:
     bundle_call = export.export_bundle
 
     def export_bundle(*args, **kwargs):
-        import psutil
-
-        spent["startup_s"] = time.time() - psutil.Process().create_time()  # process start -> the export's work
+        spent["entered_at"] = time.time()  # the bench subtracts the time it spawned this process
         return timed("export_bundle_s", bundle_call)(*args, **kwargs)
 
     export.export_bundle = export_bundle
