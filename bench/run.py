@@ -536,6 +536,11 @@ def profile_evidence(url: str, tmp: Path, top: int = 30) -> str:
 
 
 # --- report --------------------------------------------------------------------------------------------
+def per(a: float, b: float) -> float:
+    """a / b, NaN when b is 0 (a run that recorded nothing)."""
+    return a / b if b else float("nan")
+
+
 def med(values: list[float]) -> float:
     values = [v for v in values if v == v]
     return statistics.median(values) if values else float("nan")
@@ -564,7 +569,7 @@ def summarize(rounds: list[dict], hashing: dict | None, meta: dict) -> tuple[str
                         else f"{'-':>8} {'-':>5}") + f" | {e.get('loadavg_1m', float('nan')):>4.1f}")
     bare_pps = med([r["bare"]["pages_per_s"] for r in rounds])
     ev_pps = med([r["evidence"]["pages_per_s"] for r in rounds])
-    ratio = ev_pps / bare_pps if bare_pps else float("nan")
+    ratio = per(ev_pps, bare_pps)
     measures = ("pages", "seconds", "pages_per_s", "crawl_s", "peak_rss_mib", "polled_peak_rss_mib",
                 "cpu_user_s", "cpu_sys_s", "cpu_s", "other_cpu_s", "steal_s", "nginx_cpu_s")
     result = {kind: {k: med([r[kind][k] for r in rounds]) for k in measures}
@@ -573,27 +578,25 @@ def summarize(rounds: list[dict], hashing: dict | None, meta: dict) -> tuple[str
         result[kind]["phases"] = {ph: med([r[kind].get("phases", {}).get(ph, float("nan")) for r in rounds])
                                   for ph in ("startup_s", "crawl_s", "seal_s", "exit_s")}
         result[kind]["crawl_pages_per_s"] = result[kind]["pages"] / result[kind]["phases"]["crawl_s"]
-    result["ratio_in_crawl_pages_per_s"] = (result["evidence"]["crawl_pages_per_s"] /
-                                            result["bare"]["crawl_pages_per_s"])
+    result["ratio_in_crawl_pages_per_s"] = per(result["evidence"]["crawl_pages_per_s"],
+                                               result["bare"]["crawl_pages_per_s"])
     peers = [r["webarchive"] for r in rounds if "webarchive" in r]
     if peers:
         result["webarchive"] = {k: med([p[k] for p in peers]) for k in
                                 ("pages", "seconds", "pages_per_s", "peak_rss_mib", "cpu_s", "wacz_bytes")}
-        result["ratio_webarchive_vs_bare_pages_per_s"] = (result["webarchive"]["pages_per_s"] /
-                                                          result["bare"]["pages_per_s"])
+        result["ratio_webarchive_vs_bare_pages_per_s"] = per(result["webarchive"]["pages_per_s"],
+                                                             result["bare"]["pages_per_s"])
     result["loadavg_1m_median"] = med([r[k].get("loadavg_1m", float("nan"))
                                        for r in rounds for k in ("bare", "evidence")])
     result["bare"]["items"] = med([r["bare"]["items"] for r in rounds])
     result["evidence"]["items"] = med([r["evidence"]["items"] for r in rounds])
     result["ratio_evidence_vs_bare_pages_per_s"] = ratio
-    result["ratio_evidence_vs_bare_freeze_pages_per_s"] = (ev_pps / result["bare_freeze"]["pages_per_s"]
-                                                           if result["bare_freeze"]["pages_per_s"] else float("nan"))
-    result["ratio_bare_freeze_vs_bare_pages_per_s"] = result["bare_freeze"]["pages_per_s"] / bare_pps
+    result["ratio_evidence_vs_bare_freeze_pages_per_s"] = per(ev_pps, result["bare_freeze"]["pages_per_s"])
+    result["ratio_bare_freeze_vs_bare_pages_per_s"] = per(result["bare_freeze"]["pages_per_s"], bare_pps)
     best_b = max(r["bare"]["pages_per_s"] for r in rounds)
     best_e = max(r["evidence"]["pages_per_s"] for r in rounds)
-    result["ratio_best_of_rounds"] = best_e / best_b if best_b else float("nan")
-    result["cpu_ratio_bare_vs_evidence"] = (result["bare"]["cpu_s"] / result["evidence"]["cpu_s"]
-                                            if result["evidence"]["cpu_s"] else float("nan"))
+    result["ratio_best_of_rounds"] = per(best_e, best_b)
+    result["cpu_ratio_bare_vs_evidence"] = per(result["bare"]["cpu_s"], result["evidence"]["cpu_s"])
     other = [r[k]["other_cpu_s"] / r[k]["seconds"] for r in rounds for k in ("bare", "evidence")]
     result["other_load_cores_max"] = max(other) if other else 0.0
     result["target_ratio"] = TARGET_RATIO
@@ -712,13 +715,10 @@ def main() -> int:
                     f"other load {res['other_cpu_s']:.1f} CPU-s"
                     + (f"  ERROR: {res['error']}" if res.get("error") else ""))
                 row[kind] = res
-            row["ratio"] = (row["evidence"]["pages_per_s"] / row["bare"]["pages_per_s"]
-                            if row["bare"]["pages_per_s"] else float("nan"))
-            row["ratio_freeze"] = (row["evidence"]["pages_per_s"] / row["bare_freeze"]["pages_per_s"]
-                                   if row["bare_freeze"]["pages_per_s"] else float("nan"))
+            row["ratio"] = per(row["evidence"]["pages_per_s"], row["bare"]["pages_per_s"])
+            row["ratio_freeze"] = per(row["evidence"]["pages_per_s"], row["bare_freeze"]["pages_per_s"])
             if "webarchive" in row:
-                row["ratio_webarchive"] = (row["webarchive"]["pages_per_s"] / row["bare"]["pages_per_s"]
-                                           if row["bare"]["pages_per_s"] else float("nan"))
+                row["ratio_webarchive"] = per(row["webarchive"]["pages_per_s"], row["bare"]["pages_per_s"])
             rounds.append(row)
             if time.monotonic() - started > DEADLINE_S * 0.7 and i < args.rounds:
                 log("running out of time budget: stopping after this round")
