@@ -61,7 +61,7 @@ def export_round(store: Path, capture_id: str, out: Path, env: dict, times: Path
     spent = json.loads(times.read_text(encoding="utf-8"))
     spent["startup_s"] = spent.get("entered_at", spawned) - spawned
     return {"s": wall, "cpu_s": cpu, "bytes": out.stat().st_size,
-            **{k: spent.get(k, 0.0) for k in ("report_s", "exhibits_s", *ARCHIVE_STEPS, "export_bundle_s")}}
+            **{k: spent.get(k, 0.0) for k in ("report_s", "exhibits_s", *ARCHIVE_STEPS)}}
 
 
 def wacz_create_round(warcs: list[str], out: Path) -> dict:

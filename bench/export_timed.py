@@ -45,7 +45,7 @@ def main() -> None:
 
     def export_bundle(*args, **kwargs):
         spent["entered_at"] = time.time()  # the bench subtracts the time it spawned this process
-        return timed("export_bundle_s", bundle_call)(*args, **kwargs)
+        return bundle_call(*args, **kwargs)
 
     export.export_bundle = export_bundle
     atexit.register(lambda: out.write_text(json.dumps(spent), encoding="utf-8"))

@@ -3,12 +3,12 @@
 A crawl allocates fast (responses, selectors, requests), so CPython's collector runs often; each full
 collection walks every tracked object, the ~140,000 of the imported modules and the built components
 included, which never become garbage. On the books corpus (1,181 pages) the full collections were
-1.2-1.8 s of a 8-12 s crawl. When the spider is open (every component built, the capture open),
+1.2-1.8 s of an 8-15 s crawl. When the spider is open (every component built, the capture open),
 :func:`gc.freeze` moves what exists then into the permanent generation, after one collection so that
 no garbage is frozen with it; the engine's stop unfreezes it, so the rest of the process (sealing, a
 test runner) collects as before. The collector's thresholds are not raised: that saves more CPU but
 keeps each page's cyclic garbage (a response and its selector) alive longer, and the peak RSS went from
-170 to 260-330 MiB when tried.
+170 to 210-330 MiB when tried (docs/performance.md).
 
 ``GC_FREEZE_ENABLED = False`` turns it off. Scrapy has no such setting of its own; the benchmark runs bare
 Scrapy both without and with this extension (``bench/run.py``).
